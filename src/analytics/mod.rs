@@ -1,0 +1,1 @@
+//! Aggregate analytics computed by the database.

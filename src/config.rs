@@ -1,0 +1,302 @@
+//! Connection-pool settings for a service's entry point.
+//!
+//! This is the only place the crate helps make a connection, and it belongs
+//! where the service starts (its `main`, a worker's setup): build a
+//! [`PoolConfig`], connect once, and pass transactions down to the
+//! repositories and analytics. Nothing else in the crate connects.
+//!
+//! ```no_run
+//! # async fn run() -> freshdesk_store::Result<()> {
+//! use freshdesk_store::PoolConfig;
+//! // DATABASE_URL=postgres://app@db/helpdesk?max_connections=20
+//! let db = PoolConfig::from_env()?.connect().await?;
+//! # Ok(()) }
+//! ```
+
+use std::time::Duration;
+
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+
+use crate::error::{Error, Result};
+
+/// Pool and session settings, with defaults that suit a web service.
+///
+/// | setting | default | meaning |
+/// | --- | --- | --- |
+/// | `max_connections` | 10 | pool size |
+/// | `min_connections` | 0 (1 for in-memory SQLite) | connections kept open |
+/// | `acquire_timeout` | 5 s | wait for a free connection before failing |
+/// | `idle_timeout` | 10 min | close connections idle this long (never for in-memory SQLite) |
+/// | `max_lifetime` | 30 min | recycle connections this old (`pool_recycle`; never for in-memory SQLite) |
+/// | `test_before_acquire` | true | ping a connection before handing it out (`pool_pre_ping`) |
+/// | `statement_timeout` | 30 s | cancel longer statements (PostgreSQL `statement_timeout`, MariaDB `max_statement_time`; SQLite has none) |
+/// | `sqlite_busy_timeout` | 5 s | how long SQLite waits on a locked database |
+///
+/// SQLite connections also get `foreign_keys = ON` and, for files, WAL
+/// journaling.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PoolConfig {
+    /// The database URL as the driver reads it (`postgres://…`, `mysql://…`, `sqlite:…`).
+    pub url: String,
+    /// Largest number of pooled connections.
+    pub max_connections: u32,
+    /// Connections kept open even when idle.
+    pub min_connections: u32,
+    /// How long to wait for a free connection.
+    pub acquire_timeout: Duration,
+    /// Close connections idle for longer than this (`None`: never).
+    pub idle_timeout: Option<Duration>,
+    /// Recycle connections older than this (`None`: never).
+    pub max_lifetime: Option<Duration>,
+    /// Ping each connection before handing it out.
+    pub test_before_acquire: bool,
+    /// Server-side limit on one statement, where the backend has one (`None`: no limit).
+    pub statement_timeout: Option<Duration>,
+    /// SQLite's busy timeout.
+    pub sqlite_busy_timeout: Duration,
+}
+
+/// The URL query parameters and environment variables [`PoolConfig`] reads.
+///
+/// Durations are whole seconds. In the environment each name is upper-cased
+/// and prefixed with `FRESHDESK_STORE_` (`FRESHDESK_STORE_MAX_CONNECTIONS`).
+pub const SETTINGS: [&str; 8] = [
+    "max_connections",
+    "min_connections",
+    "acquire_timeout",
+    "idle_timeout",
+    "max_lifetime",
+    "test_before_acquire",
+    "statement_timeout",
+    "sqlite_busy_timeout",
+];
+
+impl PoolConfig {
+    /// Defaults for `url` (see the table above). The URL's own query string
+    /// is kept for the driver untouched; use [`PoolConfig::from_url`] to read
+    /// settings from it.
+    pub fn new(url: impl Into<String>) -> Self {
+        let url = url.into();
+        let memory = is_sqlite_memory(&url);
+        Self {
+            url,
+            max_connections: 10,
+            min_connections: u32::from(memory),
+            acquire_timeout: Duration::from_secs(5),
+            idle_timeout: (!memory).then_some(Duration::from_secs(600)),
+            max_lifetime: (!memory).then_some(Duration::from_secs(1800)),
+            test_before_acquire: true,
+            statement_timeout: Some(Duration::from_secs(30)),
+            sqlite_busy_timeout: Duration::from_secs(5),
+        }
+    }
+
+    /// Reads the settings listed in [`SETTINGS`] from the URL's query string
+    /// (`…?max_connections=20&statement_timeout=10`), removes them, and
+    /// leaves every other parameter for the driver.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] naming the setting when a value does not parse.
+    pub fn from_url(url: &str) -> Result<Self> {
+        let (base, query) = match url.split_once('?') {
+            Some((base, query)) => (base, query),
+            None => (url, ""),
+        };
+        let mut ours = Vec::new();
+        let mut theirs = Vec::new();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            match SETTINGS.iter().find(|s| **s == key) {
+                Some(setting) => ours.push((*setting, value.to_owned())),
+                None => theirs.push(pair),
+            }
+        }
+        let url = if theirs.is_empty() {
+            base.to_owned()
+        } else {
+            format!("{base}?{}", theirs.join("&"))
+        };
+        let mut config = Self::new(url);
+        for (key, value) in ours {
+            config.set(key, &value)?;
+        }
+        Ok(config)
+    }
+
+    /// [`PoolConfig::from_url`] on `DATABASE_URL`, then any
+    /// `FRESHDESK_STORE_<SETTING>` variable overrides the URL's value.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] when `DATABASE_URL` is unset or a value does not parse.
+    pub fn from_env() -> Result<Self> {
+        let url = std::env::var("DATABASE_URL")
+            .map_err(|_| Error::invalid_input("DATABASE_URL", "is not set"))?;
+        let mut config = Self::from_url(&url)?;
+        for key in SETTINGS {
+            let var = format!("FRESHDESK_STORE_{}", key.to_ascii_uppercase());
+            if let Ok(value) = std::env::var(&var) {
+                config.set(key, &value)?;
+            }
+        }
+        Ok(config)
+    }
+
+    fn set(&mut self, key: &'static str, value: &str) -> Result<()> {
+        let int = |value: &str| -> Result<u64> {
+            value.trim().parse::<u64>().map_err(|_| {
+                Error::invalid_input(key, format!("`{value}` is not a whole number"))
+            })
+        };
+        let secs = |value: &str| int(value).map(Duration::from_secs);
+        // 0 means "never" for the optional durations.
+        let opt_secs = |value: &str| secs(value).map(|d| (!d.is_zero()).then_some(d));
+        match key {
+            "max_connections" => {
+                let n = u32::try_from(int(value)?)
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| Error::invalid_input(key, "must be between 1 and 2^32-1"))?;
+                self.max_connections = n;
+            }
+            "min_connections" => {
+                self.min_connections = u32::try_from(int(value)?)
+                    .map_err(|_| Error::invalid_input(key, "too large"))?;
+            }
+            "acquire_timeout" => self.acquire_timeout = secs(value)?,
+            "idle_timeout" => self.idle_timeout = opt_secs(value)?,
+            "max_lifetime" => self.max_lifetime = opt_secs(value)?,
+            "statement_timeout" => self.statement_timeout = opt_secs(value)?,
+            "sqlite_busy_timeout" => self.sqlite_busy_timeout = secs(value)?,
+            "test_before_acquire" => {
+                self.test_before_acquire = match value.trim() {
+                    "true" | "1" | "yes" | "on" => true,
+                    "false" | "0" | "no" | "off" => false,
+                    other => {
+                        return Err(Error::invalid_input(
+                            key,
+                            format!("`{other}` is not a boolean (true/false)"),
+                        ));
+                    }
+                }
+            }
+            _ => unreachable!("keys come from SETTINGS"),
+        }
+        Ok(())
+    }
+
+    /// True for an in-memory SQLite URL.
+    pub fn is_sqlite_memory(&self) -> bool {
+        is_sqlite_memory(&self.url)
+    }
+
+    /// The SeaORM [`ConnectOptions`] these settings describe.
+    ///
+    /// In-memory SQLite keeps at least one connection open and never reaps
+    /// idle ones, so the database does not vanish while the pool lives.
+    pub fn connect_options(&self) -> ConnectOptions {
+        let mut opt = ConnectOptions::new(self.url.clone());
+        let memory = self.is_sqlite_memory();
+        opt.max_connections(self.max_connections)
+            .min_connections(if memory {
+                self.min_connections.max(1)
+            } else {
+                self.min_connections
+            })
+            .acquire_timeout(self.acquire_timeout)
+            .idle_timeout(if memory { None } else { self.idle_timeout })
+            .max_lifetime(if memory { None } else { self.max_lifetime })
+            .test_before_acquire(self.test_before_acquire)
+            .sqlx_logging(false);
+        if let Some(timeout) = self.statement_timeout {
+            // PostgreSQL: a startup parameter. Other backends ignore it.
+            opt.statement_timeout(timeout);
+        }
+        #[cfg(feature = "sqlite")]
+        {
+            let busy = self.sqlite_busy_timeout;
+            opt.map_sqlx_sqlite_opts(move |o| {
+                let o = o.foreign_keys(true).busy_timeout(busy);
+                if memory {
+                    o
+                } else {
+                    o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                }
+            });
+        }
+        #[cfg(feature = "mysql")]
+        if let Some(timeout) = self.statement_timeout {
+            opt.map_sqlx_mysql_pool_opts(move |pool| {
+                pool.after_connect(move |conn, _meta| {
+                    Box::pin(async move {
+                        use sea_orm::sqlx::{AssertSqlSafe, Executor};
+                        // MariaDB takes seconds; MySQL has only a SELECT limit in ms.
+                        let maria = format!(
+                            "SET SESSION max_statement_time = {}",
+                            timeout.as_secs_f64()
+                        );
+                        if conn.execute(AssertSqlSafe(maria)).await.is_err() {
+                            let mysql = format!(
+                                "SET SESSION max_execution_time = {}",
+                                timeout.as_millis()
+                            );
+                            conn.execute(AssertSqlSafe(mysql)).await?;
+                        }
+                        Ok(())
+                    })
+                })
+            });
+        }
+        opt
+    }
+
+    /// Connects a pool with these settings.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Database`] when the server cannot be reached or refuses the login.
+    pub async fn connect(&self) -> Result<DatabaseConnection> {
+        Ok(Database::connect(self.connect_options()).await?)
+    }
+}
+
+fn is_sqlite_memory(url: &str) -> bool {
+    url.starts_with("sqlite:") && (url.contains(":memory:") || url.contains("mode=memory"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_settings_are_read_and_removed() {
+        let c = PoolConfig::from_url(
+            "postgres://u@h/db?sslmode=disable&max_connections=3&statement_timeout=0&test_before_acquire=false",
+        )
+        .unwrap();
+        assert_eq!(c.url, "postgres://u@h/db?sslmode=disable");
+        assert_eq!(c.max_connections, 3);
+        assert_eq!(c.statement_timeout, None);
+        assert!(!c.test_before_acquire);
+        assert_eq!(c.idle_timeout, Some(Duration::from_secs(600)));
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        let err = PoolConfig::from_url("sqlite::memory:?max_connections=lots").unwrap_err();
+        assert!(matches!(err, Error::InvalidInput { field: "max_connections", .. }), "{err}");
+        let err = PoolConfig::from_url("sqlite::memory:?max_connections=0").unwrap_err();
+        assert!(matches!(err, Error::InvalidInput { field: "max_connections", .. }), "{err}");
+    }
+
+    #[test]
+    fn in_memory_sqlite_is_never_reaped() {
+        let c = PoolConfig::new("sqlite::memory:");
+        assert!(c.is_sqlite_memory());
+        let opt = c.connect_options();
+        assert_eq!(opt.get_min_connections(), Some(1));
+        assert_eq!(opt.get_idle_timeout(), Some(None));
+        assert_eq!(opt.get_max_lifetime(), Some(None));
+    }
+}

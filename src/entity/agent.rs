@@ -1,0 +1,41 @@
+//! `freshdesk_agent`: the merchant's support agents (ticket responders).
+
+use sea_orm::entity::prelude::*;
+use serde::Serialize;
+
+use crate::ids::{AgentId, MerchantId};
+
+/// A agent row.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize)]
+#[sea_orm(table_name = "freshdesk_agent")]
+pub struct Model {
+    /// Surrogate primary key.
+    #[sea_orm(primary_key)]
+    pub id: AgentId,
+    /// Tenant key.
+    pub merchant_id: MerchantId,
+    /// Freshdesk's agent id; unique per merchant.
+    pub freshdesk_agent_id: String,
+    /// Display name.
+    #[sea_orm(column_type = "Text")]
+    pub name: String,
+    /// Email address, when known.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub email: Option<String>,
+}
+
+/// Relations of a agent.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    /// Tickets that reference this agent.
+    #[sea_orm(has_many = "super::ticket::Entity")]
+    Ticket,
+}
+
+impl Related<super::ticket::Entity> for Entity {
+    fn to() -> RelationDef {
+        super::ticket::Relation::Responder.def().rev()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,465 @@
+//! Builder-style factories: sensible defaults, unique Freshdesk ids, and
+//! the seed guide's lazy attributes.
+
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, NotSet};
+use serde_json::{Value, json};
+
+use crate::entity::enums::{Priority, Source, TicketStatus};
+use crate::entity::{agent, contact, conversation, rating, ticket};
+use crate::error::Result;
+use crate::ids::{AgentId, ContactId, MerchantId, TicketId};
+
+static FRESHDESK_SEQ: AtomicU64 = AtomicU64::new(1);
+static MERCHANT_SEQ: AtomicI64 = AtomicI64::new(0);
+
+/// A Freshdesk id no other factory call in this process has returned
+/// (`"{prefix}-{n}"`).
+pub fn unique_freshdesk_id(prefix: &str) -> String {
+    format!("{prefix}-{}", FRESHDESK_SEQ.fetch_add(1, Ordering::Relaxed))
+}
+
+/// A merchant id no other call returns, in this process or (with
+/// overwhelming likelihood) in another test process against the same
+/// server: for tests that commit.
+pub fn unique_merchant_id() -> MerchantId {
+    if MERCHANT_SEQ.load(Ordering::SeqCst) == 0 {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(1);
+        let base = ((nanos ^ (u128::from(std::process::id()) << 40)) % 1_000_000_000_000) as i64;
+        let _ = MERCHANT_SEQ.compare_exchange(0, base * 1000 + 1, Ordering::SeqCst, Ordering::SeqCst);
+    }
+    MerchantId::new(MERCHANT_SEQ.fetch_add(1, Ordering::SeqCst))
+        .expect("generated merchant ids are positive")
+}
+
+/// The instant factories use as "created" unless told otherwise:
+/// 2026-10-01T12:00:00Z, so tests do not depend on the clock.
+pub fn default_created_at() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 10, 1, 12, 0, 0).unwrap()
+}
+
+/// Builds a ticket row.
+///
+/// Lazy attributes, as in the seed guide: a resolved or closed ticket gets
+/// `resolved_at` 24 hours after `created_at` unless one is set;
+/// `first_response_time` is derived from `created_at` and
+/// `first_responded_at`; `updated_at` defaults to the latest timestamp given.
+#[derive(Clone, Debug)]
+pub struct TicketFactory {
+    merchant: MerchantId,
+    freshdesk_ticket_id: Option<String>,
+    subject: String,
+    status: TicketStatus,
+    priority: Priority,
+    source: Option<Source>,
+    requester: Option<ContactId>,
+    responder: Option<AgentId>,
+    created_at: DateTime<Utc>,
+    updated_at: Option<DateTime<Utc>>,
+    first_responded_at: Option<DateTime<Utc>>,
+    fr_due_by: Option<DateTime<Utc>>,
+    due_by: Option<DateTime<Utc>>,
+    resolved_at: Option<Option<DateTime<Utc>>>,
+    closed_at: Option<DateTime<Utc>>,
+    tags: Vec<String>,
+    custom_fields: Value,
+    processed: bool,
+}
+
+impl TicketFactory {
+    /// An open, medium-priority email ticket of `merchant`, created at
+    /// [`default_created_at`].
+    pub fn new(merchant: MerchantId) -> Self {
+        Self {
+            merchant,
+            freshdesk_ticket_id: None,
+            subject: "Test ticket".to_owned(),
+            status: TicketStatus::Open,
+            priority: Priority::Medium,
+            source: Some(Source::Email),
+            requester: None,
+            responder: None,
+            created_at: default_created_at(),
+            updated_at: None,
+            first_responded_at: None,
+            fr_due_by: None,
+            due_by: None,
+            resolved_at: None,
+            closed_at: None,
+            tags: Vec::new(),
+            custom_fields: json!({}),
+            processed: false,
+        }
+    }
+
+    /// Freshdesk's ticket id (default: a unique generated one).
+    pub fn freshdesk_id(mut self, id: impl Into<String>) -> Self {
+        self.freshdesk_ticket_id = Some(id.into());
+        self
+    }
+    /// Subject line.
+    pub fn subject(mut self, subject: impl Into<String>) -> Self {
+        self.subject = subject.into();
+        self
+    }
+    /// Status.
+    pub fn status(mut self, status: TicketStatus) -> Self {
+        self.status = status;
+        self
+    }
+    /// Priority.
+    pub fn priority(mut self, priority: Priority) -> Self {
+        self.priority = priority;
+        self
+    }
+    /// Source channel (`None` for unknown).
+    pub fn source(mut self, source: Option<Source>) -> Self {
+        self.source = source;
+        self
+    }
+    /// Requester contact.
+    pub fn requester(mut self, contact: ContactId) -> Self {
+        self.requester = Some(contact);
+        self
+    }
+    /// Assigned agent.
+    pub fn responder(mut self, agent: AgentId) -> Self {
+        self.responder = Some(agent);
+        self
+    }
+    /// Creation instant.
+    pub fn created_at(mut self, at: DateTime<Utc>) -> Self {
+        self.created_at = at;
+        self
+    }
+    /// Last update instant.
+    pub fn updated_at(mut self, at: DateTime<Utc>) -> Self {
+        self.updated_at = Some(at);
+        self
+    }
+    /// First response instant (`first_response_time` follows).
+    pub fn first_responded_at(mut self, at: DateTime<Utc>) -> Self {
+        self.first_responded_at = Some(at);
+        self
+    }
+    /// First-response SLA deadline.
+    pub fn fr_due_by(mut self, at: DateTime<Utc>) -> Self {
+        self.fr_due_by = Some(at);
+        self
+    }
+    /// Resolution SLA deadline.
+    pub fn due_by(mut self, at: DateTime<Utc>) -> Self {
+        self.due_by = Some(at);
+        self
+    }
+    /// Resolution instant; `None` keeps it empty even for a resolved ticket.
+    pub fn resolved_at(mut self, at: Option<DateTime<Utc>>) -> Self {
+        self.resolved_at = Some(at);
+        self
+    }
+    /// Closing instant.
+    pub fn closed_at(mut self, at: DateTime<Utc>) -> Self {
+        self.closed_at = Some(at);
+        self
+    }
+    /// Tags (duplicates are kept as given).
+    pub fn tags<I, S>(mut self, tags: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.tags = tags.into_iter().map(Into::into).collect();
+        self
+    }
+    /// Custom fields object.
+    pub fn custom_fields(mut self, fields: Value) -> Self {
+        self.custom_fields = fields;
+        self
+    }
+    /// The `processed` flag.
+    pub fn processed(mut self, processed: bool) -> Self {
+        self.processed = processed;
+        self
+    }
+
+    /// The row to insert, with the lazy attributes applied.
+    pub fn build(self) -> ticket::ActiveModel {
+        let resolved_at = match self.resolved_at {
+            Some(explicit) => explicit,
+            None if self.status.is_resolved() => Some(self.created_at + Duration::hours(24)),
+            None => None,
+        };
+        let updated_at = self.updated_at.unwrap_or_else(|| {
+            [self.first_responded_at, resolved_at, self.closed_at]
+                .into_iter()
+                .flatten()
+                .fold(self.created_at, DateTime::max)
+        });
+        ticket::ActiveModel {
+            id: NotSet,
+            merchant_id: Set(self.merchant),
+            freshdesk_ticket_id: Set(self
+                .freshdesk_ticket_id
+                .unwrap_or_else(|| unique_freshdesk_id("ticket"))),
+            subject: Set(self.subject),
+            status: Set(self.status),
+            priority: Set(self.priority),
+            source: Set(self.source),
+            requester_id: Set(self.requester),
+            responder_id: Set(self.responder),
+            created_at: Set(self.created_at),
+            updated_at: Set(updated_at),
+            first_responded_at: Set(self.first_responded_at),
+            first_response_time: Set(ticket::first_response_seconds(
+                self.created_at,
+                self.first_responded_at,
+            )),
+            fr_due_by: Set(self.fr_due_by),
+            due_by: Set(self.due_by),
+            resolved_at: Set(resolved_at),
+            closed_at: Set(self.closed_at),
+            tags: Set(Value::from(self.tags)),
+            custom_fields: Set(self.custom_fields),
+            processed: Set(self.processed),
+        }
+    }
+
+    /// Inserts the row and returns it as stored.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Conflict`](crate::Error::Conflict) for a duplicate Freshdesk
+    /// id or a requester / responder of another merchant.
+    pub async fn insert<C: ConnectionTrait>(self, db: &C) -> Result<ticket::Model> {
+        Ok(self.build().insert(db).await?)
+    }
+}
+
+/// Builds a conversation of a ticket.
+#[derive(Clone, Debug)]
+pub struct ConversationFactory {
+    merchant: MerchantId,
+    ticket: TicketId,
+    freshdesk_id: Option<String>,
+    body: String,
+    incoming: bool,
+    private: bool,
+    author_id: Option<i64>,
+    created_at: DateTime<Utc>,
+}
+
+impl ConversationFactory {
+    /// An incoming public reply on `ticket`, an hour after it was created.
+    pub fn new(ticket: &ticket::Model) -> Self {
+        Self {
+            merchant: ticket.merchant_id,
+            ticket: ticket.id,
+            freshdesk_id: None,
+            body: "Hello".to_owned(),
+            incoming: true,
+            private: false,
+            author_id: None,
+            created_at: ticket.created_at + Duration::hours(1),
+        }
+    }
+    /// Freshdesk's conversation id (default: unique generated).
+    pub fn freshdesk_id(mut self, id: impl Into<String>) -> Self {
+        self.freshdesk_id = Some(id.into());
+        self
+    }
+    /// Body text.
+    pub fn body(mut self, body: impl Into<String>) -> Self {
+        self.body = body.into();
+        self
+    }
+    /// Written by the customer (`true`) or an agent.
+    pub fn incoming(mut self, incoming: bool) -> Self {
+        self.incoming = incoming;
+        self
+    }
+    /// A private note.
+    pub fn private(mut self, private: bool) -> Self {
+        self.private = private;
+        self
+    }
+    /// Freshdesk user id of the author.
+    pub fn author_id(mut self, author: i64) -> Self {
+        self.author_id = Some(author);
+        self
+    }
+    /// Creation instant.
+    pub fn created_at(mut self, at: DateTime<Utc>) -> Self {
+        self.created_at = at;
+        self
+    }
+    /// The row to insert.
+    pub fn build(self) -> conversation::ActiveModel {
+        conversation::ActiveModel {
+            id: NotSet,
+            merchant_id: Set(self.merchant),
+            ticket_id: Set(self.ticket),
+            freshdesk_conversation_id: Set(self
+                .freshdesk_id
+                .unwrap_or_else(|| unique_freshdesk_id("conversation"))),
+            body: Set(self.body),
+            incoming: Set(self.incoming),
+            private: Set(self.private),
+            author_id: Set(self.author_id),
+            created_at: Set(self.created_at),
+        }
+    }
+    /// Inserts the row and returns it as stored.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Conflict`](crate::Error::Conflict) for a duplicate Freshdesk id.
+    pub async fn insert<C: ConnectionTrait>(self, db: &C) -> Result<conversation::Model> {
+        Ok(self.build().insert(db).await?)
+    }
+}
+
+/// Builds a satisfaction rating of a ticket.
+#[derive(Clone, Debug)]
+pub struct RatingFactory {
+    merchant: MerchantId,
+    ticket: TicketId,
+    freshdesk_id: Option<String>,
+    rating: i32,
+    feedback: Option<String>,
+    created_at: DateTime<Utc>,
+}
+
+impl RatingFactory {
+    /// A "very happy" (102) rating of `ticket`, two days after it was created.
+    pub fn new(ticket: &ticket::Model) -> Self {
+        Self {
+            merchant: ticket.merchant_id,
+            ticket: ticket.id,
+            freshdesk_id: None,
+            rating: 102,
+            feedback: None,
+            created_at: ticket.created_at + Duration::days(2),
+        }
+    }
+    /// Freshdesk's rating id (default: unique generated).
+    pub fn freshdesk_id(mut self, id: impl Into<String>) -> Self {
+        self.freshdesk_id = Some(id.into());
+        self
+    }
+    /// The rating on Freshdesk's scale (103 … -103).
+    pub fn rating(mut self, rating: i32) -> Self {
+        self.rating = rating;
+        self
+    }
+    /// Feedback text.
+    pub fn feedback(mut self, feedback: impl Into<String>) -> Self {
+        self.feedback = Some(feedback.into());
+        self
+    }
+    /// Creation instant.
+    pub fn created_at(mut self, at: DateTime<Utc>) -> Self {
+        self.created_at = at;
+        self
+    }
+    /// The row to insert.
+    pub fn build(self) -> rating::ActiveModel {
+        rating::ActiveModel {
+            id: NotSet,
+            merchant_id: Set(self.merchant),
+            ticket_id: Set(self.ticket),
+            freshdesk_rating_id: Set(self
+                .freshdesk_id
+                .unwrap_or_else(|| unique_freshdesk_id("rating"))),
+            rating: Set(self.rating),
+            feedback: Set(self.feedback),
+            created_at: Set(self.created_at),
+        }
+    }
+    /// Inserts the row and returns it as stored.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Conflict`](crate::Error::Conflict) for a duplicate Freshdesk id.
+    pub async fn insert<C: ConnectionTrait>(self, db: &C) -> Result<rating::Model> {
+        Ok(self.build().insert(db).await?)
+    }
+}
+
+macro_rules! person_factory {
+    ($(#[$doc:meta])* $name:ident, $module:ident, $fd_col:ident, $prefix:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug)]
+        pub struct $name {
+            merchant: MerchantId,
+            freshdesk_id: Option<String>,
+            name: String,
+            email: Option<String>,
+        }
+
+        impl $name {
+            /// A person of `merchant` with a generated name and no email.
+            pub fn new(merchant: MerchantId) -> Self {
+                Self {
+                    merchant,
+                    freshdesk_id: None,
+                    name: concat!("Test ", $prefix).to_owned(),
+                    email: None,
+                }
+            }
+            /// Freshdesk's id (default: unique generated).
+            pub fn freshdesk_id(mut self, id: impl Into<String>) -> Self {
+                self.freshdesk_id = Some(id.into());
+                self
+            }
+            /// Display name.
+            pub fn name(mut self, name: impl Into<String>) -> Self {
+                self.name = name.into();
+                self
+            }
+            /// Email address.
+            pub fn email(mut self, email: impl Into<String>) -> Self {
+                self.email = Some(email.into());
+                self
+            }
+            /// The row to insert.
+            pub fn build(self) -> $module::ActiveModel {
+                $module::ActiveModel {
+                    id: NotSet,
+                    merchant_id: Set(self.merchant),
+                    $fd_col: Set(self.freshdesk_id.unwrap_or_else(|| unique_freshdesk_id($prefix))),
+                    name: Set(self.name),
+                    email: Set(self.email),
+                }
+            }
+            /// Inserts the row and returns it as stored.
+            ///
+            /// # Errors
+            ///
+            /// [`Error::Conflict`](crate::Error::Conflict) for a duplicate Freshdesk id.
+            pub async fn insert<C: ConnectionTrait>(self, db: &C) -> Result<$module::Model> {
+                Ok(self.build().insert(db).await?)
+            }
+        }
+    };
+}
+
+person_factory!(
+    /// Builds an agent.
+    AgentFactory,
+    agent,
+    freshdesk_agent_id,
+    "agent"
+);
+person_factory!(
+    /// Builds a contact.
+    ContactFactory,
+    contact,
+    freshdesk_contact_id,
+    "contact"
+);
