@@ -101,7 +101,10 @@ async fn create_people_table(
     table: impl IntoIden + Clone + 'static,
     freshdesk_col: impl IntoIden + Clone + 'static,
     names: (&str, &str),
-    cols: (impl IntoIden + Clone + 'static, impl IntoIden + Clone + 'static),
+    cols: (
+        impl IntoIden + Clone + 'static,
+        impl IntoIden + Clone + 'static,
+    ),
 ) -> Result<(), DbErr> {
     let (merchant, id) = cols;
     m.create_table(
@@ -116,7 +119,11 @@ async fn create_people_table(
             .to_owned(),
     )
     .await?;
-    create_index(m, unique_merchant_id(names.0, table.clone(), merchant.clone(), id)).await?;
+    create_index(
+        m,
+        unique_merchant_id(names.0, table.clone(), merchant.clone(), id),
+    )
+    .await?;
     let mut uq = Index::create();
     uq.name(names.1)
         .table(table)
@@ -172,18 +179,29 @@ impl MigrationTrait for Migration {
                 .col(null_col(T::DueBy, t.timestamp()))
                 .col(null_col(T::ResolvedAt, t.timestamp()))
                 .col(null_col(T::ClosedAt, t.timestamp()))
-                .col(col(T::Tags, t.json()).default(t.json_default("[]")).to_owned())
+                .col(
+                    col(T::Tags, t.json())
+                        .default(t.json_default("[]"))
+                        .to_owned(),
+                )
                 .col(
                     col(T::CustomFields, t.json())
                         .default(t.json_default("{}"))
                         .to_owned(),
                 )
-                .col(col(T::Processed, ColumnType::Boolean).default(false).to_owned())
+                .col(
+                    col(T::Processed, ColumnType::Boolean)
+                        .default(false)
+                        .to_owned(),
+                )
                 .foreign_key(
                     ForeignKey::create()
                         .name("fk_ticket_requester")
                         .from(ticket::Entity, (T::MerchantId, T::RequesterId))
-                        .to(contact::Entity, (contact::Column::MerchantId, contact::Column::Id))
+                        .to(
+                            contact::Entity,
+                            (contact::Column::MerchantId, contact::Column::Id),
+                        )
                         .on_delete(ForeignKeyAction::NoAction)
                         .on_update(ForeignKeyAction::NoAction),
                 )
@@ -191,7 +209,10 @@ impl MigrationTrait for Migration {
                     ForeignKey::create()
                         .name("fk_ticket_responder")
                         .from(ticket::Entity, (T::MerchantId, T::ResponderId))
-                        .to(agent::Entity, (agent::Column::MerchantId, agent::Column::Id))
+                        .to(
+                            agent::Entity,
+                            (agent::Column::MerchantId, agent::Column::Id),
+                        )
                         .on_delete(ForeignKeyAction::NoAction)
                         .on_update(ForeignKeyAction::NoAction),
                 )
@@ -209,7 +230,11 @@ impl MigrationTrait for Migration {
         ];
         for (name, column, extra, unique) in ticket_indexes {
             let mut index = Index::create();
-            index.name(name).table(ticket::Entity).col(T::MerchantId).col(column);
+            index
+                .name(name)
+                .table(ticket::Entity)
+                .col(T::MerchantId)
+                .col(column);
             if let Some(extra) = extra {
                 index.col(extra);
             }
@@ -245,11 +270,19 @@ impl MigrationTrait for Migration {
         )
         .await?;
         for (name, column, unique) in [
-            ("uq_conversation_freshdesk_id", C::FreshdeskConversationId, true),
+            (
+                "uq_conversation_freshdesk_id",
+                C::FreshdeskConversationId,
+                true,
+            ),
             ("idx_conversation_merchant_ticket", C::TicketId, false),
         ] {
             let mut index = Index::create();
-            index.name(name).table(conversation::Entity).col(C::MerchantId).col(column);
+            index
+                .name(name)
+                .table(conversation::Entity)
+                .col(C::MerchantId)
+                .col(column);
             if unique {
                 index.unique();
             }
@@ -285,7 +318,11 @@ impl MigrationTrait for Migration {
             ("idx_rating_merchant_ticket", R::TicketId, false),
         ] {
             let mut index = Index::create();
-            index.name(name).table(rating::Entity).col(R::MerchantId).col(column);
+            index
+                .name(name)
+                .table(rating::Entity)
+                .col(R::MerchantId)
+                .col(column);
             if unique {
                 index.unique();
             }
