@@ -23,5 +23,5 @@ mod factory;
 pub use db::{StatementCounter, TestDb};
 pub use factory::{
     AgentFactory, ContactFactory, ConversationFactory, RatingFactory, TicketFactory,
-    unique_freshdesk_id, unique_merchant_id,
+    default_created_at, unique_freshdesk_id, unique_merchant_id,
 };
