@@ -145,9 +145,10 @@ impl PoolConfig {
 
     fn set(&mut self, key: &'static str, value: &str) -> Result<()> {
         let int = |value: &str| -> Result<u64> {
-            value.trim().parse::<u64>().map_err(|_| {
-                Error::invalid_input(key, format!("`{value}` is not a whole number"))
-            })
+            value
+                .trim()
+                .parse::<u64>()
+                .map_err(|_| Error::invalid_input(key, format!("`{value}` is not a whole number")))
         };
         let secs = |value: &str| int(value).map(Duration::from_secs);
         // 0 means "never" for the optional durations.
@@ -232,15 +233,11 @@ impl PoolConfig {
                     Box::pin(async move {
                         use sea_orm::sqlx::{AssertSqlSafe, Executor};
                         // MariaDB takes seconds; MySQL has only a SELECT limit in ms.
-                        let maria = format!(
-                            "SET SESSION max_statement_time = {}",
-                            timeout.as_secs_f64()
-                        );
+                        let maria =
+                            format!("SET SESSION max_statement_time = {}", timeout.as_secs_f64());
                         if conn.execute(AssertSqlSafe(maria)).await.is_err() {
-                            let mysql = format!(
-                                "SET SESSION max_execution_time = {}",
-                                timeout.as_millis()
-                            );
+                            let mysql =
+                                format!("SET SESSION max_execution_time = {}", timeout.as_millis());
                             conn.execute(AssertSqlSafe(mysql)).await?;
                         }
                         Ok(())
@@ -285,9 +282,27 @@ mod tests {
     #[test]
     fn bad_values_name_the_setting() {
         let err = PoolConfig::from_url("sqlite::memory:?max_connections=lots").unwrap_err();
-        assert!(matches!(err, Error::InvalidInput { field: "max_connections", .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                Error::InvalidInput {
+                    field: "max_connections",
+                    ..
+                }
+            ),
+            "{err}"
+        );
         let err = PoolConfig::from_url("sqlite::memory:?max_connections=0").unwrap_err();
-        assert!(matches!(err, Error::InvalidInput { field: "max_connections", .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                Error::InvalidInput {
+                    field: "max_connections",
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 
     #[test]

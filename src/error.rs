@@ -165,6 +165,9 @@ mod tests {
         let e = Error::not_found("ticket", 42);
         assert_eq!(e.to_string(), "ticket 42 not found");
         let e = Error::invalid_input("page_size", "must be between 1 and 500, got 0");
-        assert_eq!(e.to_string(), "invalid page_size: must be between 1 and 500, got 0");
+        assert_eq!(
+            e.to_string(),
+            "invalid page_size: must be between 1 and 500, got 0"
+        );
     }
 }

@@ -119,7 +119,13 @@ mod tests {
         for bad in [0, -1, i64::MIN] {
             let err = MerchantId::new(bad).unwrap_err();
             assert!(
-                matches!(err, Error::InvalidInput { field: "merchant_id", .. }),
+                matches!(
+                    err,
+                    Error::InvalidInput {
+                        field: "merchant_id",
+                        ..
+                    }
+                ),
                 "{err}"
             );
         }
@@ -130,6 +136,9 @@ mod tests {
         assert_eq!("42".parse::<TicketId>().unwrap().get(), 42);
         assert!("x".parse::<TicketId>().is_err());
         assert!(serde_json::from_str::<MerchantId>("0").is_err());
-        assert_eq!(serde_json::to_string(&AgentId::new(7).unwrap()).unwrap(), "7");
+        assert_eq!(
+            serde_json::to_string(&AgentId::new(7).unwrap()).unwrap(),
+            "7"
+        );
     }
 }

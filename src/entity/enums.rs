@@ -211,6 +211,9 @@ mod tests {
         assert!(!TicketStatus::Other(12).is_resolved());
         assert_eq!(TicketStatus::Other(12).to_string(), "other(12)");
         assert_eq!(serde_json::to_string(&Priority::Urgent).unwrap(), "4");
-        assert_eq!(serde_json::from_str::<Source>("8").unwrap(), Source::Other(8));
+        assert_eq!(
+            serde_json::from_str::<Source>("8").unwrap(),
+            Source::Other(8)
+        );
     }
 }

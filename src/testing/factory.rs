@@ -32,7 +32,8 @@ pub fn unique_merchant_id() -> MerchantId {
             .map(|d| d.as_nanos())
             .unwrap_or(1);
         let base = ((nanos ^ (u128::from(std::process::id()) << 40)) % 1_000_000_000_000) as i64;
-        let _ = MERCHANT_SEQ.compare_exchange(0, base * 1000 + 1, Ordering::SeqCst, Ordering::SeqCst);
+        let _ =
+            MERCHANT_SEQ.compare_exchange(0, base * 1000 + 1, Ordering::SeqCst, Ordering::SeqCst);
     }
     MerchantId::new(MERCHANT_SEQ.fetch_add(1, Ordering::SeqCst))
         .expect("generated merchant ids are positive")
