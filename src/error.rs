@@ -49,7 +49,42 @@ pub enum Error {
         reason: String,
     },
 
-    /// Any other database error (connection, syntax, timeout, …).
+    /// The server cancelled a statement that ran longer than its statement
+    /// timeout (PostgreSQL 57014, MariaDB 1969, MySQL 3024). Not retryable:
+    /// the same statement would time out again.
+    #[error("statement timed out: {0}")]
+    StatementTimeout(#[source] DbErr),
+
+    /// Waiting for a lock took too long (PostgreSQL 55P03, MariaDB 1205,
+    /// SQLite `SQLITE_BUSY` / `SQLITE_LOCKED` after the busy timeout).
+    /// Retryable.
+    #[error("lock wait timed out: {0}")]
+    LockTimeout(#[source] DbErr),
+
+    /// A serializable transaction could not be serialized with concurrent
+    /// ones (PostgreSQL 40001). Retryable: begin a fresh transaction.
+    #[error("serialization failure: {0}")]
+    SerializationFailure(#[source] DbErr),
+
+    /// The transaction was chosen as a deadlock victim (PostgreSQL 40P01,
+    /// MariaDB 1213). Retryable: begin a fresh transaction.
+    #[error("deadlock: {0}")]
+    Deadlock(#[source] DbErr),
+
+    /// The connection to the server broke (I/O error, server shutdown or
+    /// `pg_terminate_backend` 57P01, MariaDB `KILL CONNECTION` 1927, a
+    /// closed pool). The transaction is gone; nothing of it was committed
+    /// unless the error came from `COMMIT` itself. Retryable.
+    #[error("connection lost: {0}")]
+    ConnectionLost(#[source] DbErr),
+
+    /// No pooled connection became free within the acquire timeout.
+    /// Retryable after a pause; persistent exhaustion means the pool is too
+    /// small or connections are held too long.
+    #[error("connection pool exhausted: {0}")]
+    PoolExhausted(#[source] DbErr),
+
+    /// Any other database error (syntax, permissions, data, …).
     #[error("database error: {0}")]
     Database(#[source] DbErr),
 }
@@ -83,6 +118,20 @@ impl Error {
         }
     }
 
+    /// Whether running the same unit of work again, in a fresh transaction,
+    /// may succeed: serialization failures, deadlocks, lock timeouts, lost
+    /// connections and an exhausted pool.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            Self::SerializationFailure(_)
+                | Self::Deadlock(_)
+                | Self::LockTimeout(_)
+                | Self::ConnectionLost(_)
+                | Self::PoolExhausted(_)
+        )
+    }
+
     /// True for [`Error::Conflict`] of the given kind.
     pub fn is_conflict(&self, kind: ConflictKind) -> bool {
         matches!(self, Self::Conflict { kind: k, .. } if *k == kind)
@@ -94,7 +143,7 @@ impl From<DbErr> for Error {
         let (kind, detail) = match err.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(msg)) => (ConflictKind::Unique, msg),
             Some(SqlErr::ForeignKeyConstraintViolation(msg)) => (ConflictKind::ForeignKey, msg),
-            _ => return Self::Database(err),
+            _ => return classify(err),
         };
         let constraint = driver_constraint(&err)
             .or_else(|| constraint_from_message(&detail))
@@ -104,6 +153,84 @@ impl From<DbErr> for Error {
             constraint,
             detail,
         }
+    }
+}
+
+/// Sorts a database error that is not a constraint violation into the
+/// kinds a caller can act on.
+fn classify(err: DbErr) -> Error {
+    use sea_orm::ConnAcquireErr;
+    let sqlx = match &err {
+        DbErr::ConnectionAcquire(ConnAcquireErr::Timeout) => return Error::PoolExhausted(err),
+        DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed) => {
+            return Error::ConnectionLost(err);
+        }
+        DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e))
+        | DbErr::Conn(RuntimeErr::SqlxError(e)) => e.clone(),
+        _ => return Error::Database(err),
+    };
+    use sea_orm::sqlx::Error as S;
+    match sqlx.deref() {
+        S::PoolTimedOut => Error::PoolExhausted(err),
+        S::PoolClosed | S::Io(_) | S::Tls(_) | S::Protocol(_) | S::WorkerCrashed => {
+            Error::ConnectionLost(err)
+        }
+        S::Database(db) => {
+            let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
+            match classify_code(&code, mysql_number(db.as_ref())) {
+                Some(Kind::StatementTimeout) => Error::StatementTimeout(err),
+                Some(Kind::LockTimeout) => Error::LockTimeout(err),
+                Some(Kind::Serialization) => Error::SerializationFailure(err),
+                Some(Kind::Deadlock) => Error::Deadlock(err),
+                Some(Kind::ConnectionLost) => Error::ConnectionLost(err),
+                None => Error::Database(err),
+            }
+        }
+        _ => Error::Database(err),
+    }
+}
+
+enum Kind {
+    StatementTimeout,
+    LockTimeout,
+    Serialization,
+    Deadlock,
+    ConnectionLost,
+}
+
+/// MariaDB/MySQL's error number (SQLSTATE is too coarse there).
+fn mysql_number(db: &dyn sea_orm::sqlx::error::DatabaseError) -> Option<u16> {
+    #[cfg(feature = "mysql")]
+    if let Some(e) = db.try_downcast_ref::<sea_orm::sqlx::mysql::MySqlDatabaseError>() {
+        return Some(e.number());
+    }
+    let _ = db;
+    None
+}
+
+/// PostgreSQL SQLSTATEs, MariaDB/MySQL error numbers and SQLite result codes.
+fn classify_code(code: &str, mysql_number: Option<u16>) -> Option<Kind> {
+    if let Some(number) = mysql_number {
+        return match number {
+            1969 | 3024 => Some(Kind::StatementTimeout),
+            1205 => Some(Kind::LockTimeout),
+            1213 => Some(Kind::Deadlock),
+            1927 | 2006 | 2013 => Some(Kind::ConnectionLost),
+            _ => None,
+        };
+    }
+    match code {
+        // PostgreSQL
+        "57014" => Some(Kind::StatementTimeout),
+        "55P03" => Some(Kind::LockTimeout),
+        "40001" => Some(Kind::Serialization),
+        "40P01" => Some(Kind::Deadlock),
+        "57P01" | "57P02" | "57P03" => Some(Kind::ConnectionLost),
+        c if c.starts_with("08") => Some(Kind::ConnectionLost),
+        // SQLite primary and extended codes for BUSY (5) and LOCKED (6).
+        "5" | "6" | "261" | "262" | "517" | "773" => Some(Kind::LockTimeout),
+        _ => None,
     }
 }
 
@@ -158,6 +285,22 @@ mod tests {
             constraint_from_message("Cannot delete or update a parent row: a foreign key constraint fails (`test`.`t`, CONSTRAINT `fk_ticket_responder` FOREIGN KEY (`merchant_id`, `responder_id`) REFERENCES …)").as_deref(),
             Some("fk_ticket_responder")
         );
+    }
+
+    #[test]
+    fn codes_are_classified() {
+        assert!(matches!(classify_code("57014", None), Some(Kind::StatementTimeout)));
+        assert!(matches!(classify_code("55P03", None), Some(Kind::LockTimeout)));
+        assert!(matches!(classify_code("40001", None), Some(Kind::Serialization)));
+        assert!(matches!(classify_code("40P01", None), Some(Kind::Deadlock)));
+        assert!(matches!(classify_code("57P01", None), Some(Kind::ConnectionLost)));
+        assert!(matches!(classify_code("5", None), Some(Kind::LockTimeout)));
+        assert!(matches!(classify_code("HY000", Some(1969)), Some(Kind::StatementTimeout)));
+        assert!(matches!(classify_code("HY000", Some(1205)), Some(Kind::LockTimeout)));
+        assert!(matches!(classify_code("40001", Some(1213)), Some(Kind::Deadlock)));
+        assert!(classify_code("42P01", None).is_none());
+        let pool = Error::from(DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout));
+        assert!(matches!(pool, Error::PoolExhausted(_)) && pool.is_retryable());
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod error;
 pub mod ids;
 pub mod migration;
 pub mod repository;
+pub mod retry;
 
 pub use config::PoolConfig;
 pub use error::{ConflictKind, Error, Result};
