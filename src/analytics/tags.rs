@@ -1,0 +1,106 @@
+//! Top tags of the tickets created in the window.
+
+use sea_orm::sea_query::{Alias, Expr, Func, Order};
+use sea_orm::{ConnectionTrait, FromQueryResult};
+use serde::{Deserialize, Serialize};
+
+use super::params::Window;
+use super::sql::{self, Dialect, all_rows, count, select_as};
+use crate::entity::ticket;
+use crate::error::Result;
+
+/// How many tags [`top_tags`] returns.
+pub const TOP_TAGS: u64 = 10;
+
+/// A tag and the number of tickets that carry it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagCount {
+    /// The tag, as stored (case-sensitive).
+    pub tag: String,
+    /// Tickets created in the window with this tag (each ticket once, even
+    /// when its array repeats the tag).
+    pub count: u64,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct TagRow {
+    tag: String,
+    n: i64,
+}
+
+/// The element alias of the JSON table function.
+const ELEMENT: &str = "e";
+
+/// The 10 most used tags of the tickets created in the window: count
+/// descending, then tag ascending as bytes. Each ticket counts a tag once;
+/// only string elements of a `tags` array count.
+///
+/// One statement over `(merchant_id, created_at)`, expanding each ticket's
+/// array with the backend's JSON table function: PostgreSQL
+/// `jsonb_array_elements`, MariaDB/MySQL `JSON_TABLE` (the tag column
+/// `VARCHAR(1024)` with the binary `utf8mb4_nopad_bin` collation, so longer
+/// tags are cut there), SQLite `json_each`.
+///
+/// # Errors
+///
+/// [`Error::Database`](crate::Error::Database) when the statement fails
+/// (on SQLite also when a `tags` value is not valid JSON).
+pub async fn top_tags<C: ConnectionTrait>(db: &C, w: &Window) -> Result<Vec<TagCount>> {
+    let dialect = Dialect::of(db)?;
+    let tags = dialect.ticket(ticket::Column::Tags);
+    let value = dialect.col(ELEMENT, "value");
+    let mut q = sql::tickets_created_in(w);
+    let (function, argument, is_string, tag, tag_order) = match dialect {
+        Dialect::Postgres => (
+            "jsonb_array_elements",
+            format!("CASE WHEN jsonb_typeof({tags}) = 'array' THEN {tags} ELSE '[]'::jsonb END"),
+            format!("jsonb_typeof({value}) = 'string'"),
+            format!("({value} #>> '{{}}')"),
+            format!("({value} #>> '{{}}') COLLATE \"C\""),
+        ),
+        Dialect::MySql => {
+            let tag = dialect.col(ELEMENT, "tag");
+            let ord = dialect.col(ELEMENT, "ord");
+            (
+                "JSON_TABLE",
+                format!(
+                    "{tags}, '$[*]' COLUMNS (`ord` FOR ORDINALITY, `tag` VARCHAR(1024) \
+                     CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin PATH '$')"
+                ),
+                format!("JSON_TYPE(JSON_EXTRACT({tags}, CONCAT('$[', {ord} - 1, ']'))) = 'STRING'"),
+                tag.clone(),
+                tag,
+            )
+        }
+        Dialect::Sqlite => (
+            "json_each",
+            format!("CASE WHEN json_type({tags}) = 'array' THEN {tags} ELSE '[]' END"),
+            format!("{} = 'text'", dialect.col(ELEMENT, "type")),
+            value.clone(),
+            value,
+        ),
+    };
+    q.from_function(
+        Func::cust(Alias::new(function)).arg(Expr::cust(argument)),
+        Alias::new(ELEMENT),
+    )
+    .and_where(Expr::cust(is_string));
+    select_as(&mut q, tag.clone(), "tag");
+    select_as(
+        &mut q,
+        format!("COUNT(DISTINCT {})", dialect.ticket(ticket::Column::Id)),
+        "n",
+    );
+    q.add_group_by([Expr::cust(tag)])
+        .order_by_expr(Expr::cust("n"), Order::Desc)
+        .order_by_expr(Expr::cust(tag_order), Order::Asc)
+        .limit(TOP_TAGS);
+    let rows: Vec<TagRow> = all_rows(db, &q).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| TagCount {
+            tag: r.tag,
+            count: count(r.n),
+        })
+        .collect())
+}
