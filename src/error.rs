@@ -289,15 +289,36 @@ mod tests {
 
     #[test]
     fn codes_are_classified() {
-        assert!(matches!(classify_code("57014", None), Some(Kind::StatementTimeout)));
-        assert!(matches!(classify_code("55P03", None), Some(Kind::LockTimeout)));
-        assert!(matches!(classify_code("40001", None), Some(Kind::Serialization)));
+        assert!(matches!(
+            classify_code("57014", None),
+            Some(Kind::StatementTimeout)
+        ));
+        assert!(matches!(
+            classify_code("55P03", None),
+            Some(Kind::LockTimeout)
+        ));
+        assert!(matches!(
+            classify_code("40001", None),
+            Some(Kind::Serialization)
+        ));
         assert!(matches!(classify_code("40P01", None), Some(Kind::Deadlock)));
-        assert!(matches!(classify_code("57P01", None), Some(Kind::ConnectionLost)));
+        assert!(matches!(
+            classify_code("57P01", None),
+            Some(Kind::ConnectionLost)
+        ));
         assert!(matches!(classify_code("5", None), Some(Kind::LockTimeout)));
-        assert!(matches!(classify_code("HY000", Some(1969)), Some(Kind::StatementTimeout)));
-        assert!(matches!(classify_code("HY000", Some(1205)), Some(Kind::LockTimeout)));
-        assert!(matches!(classify_code("40001", Some(1213)), Some(Kind::Deadlock)));
+        assert!(matches!(
+            classify_code("HY000", Some(1969)),
+            Some(Kind::StatementTimeout)
+        ));
+        assert!(matches!(
+            classify_code("HY000", Some(1205)),
+            Some(Kind::LockTimeout)
+        ));
+        assert!(matches!(
+            classify_code("40001", Some(1213)),
+            Some(Kind::Deadlock)
+        ));
         assert!(classify_code("42P01", None).is_none());
         let pool = Error::from(DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout));
         assert!(matches!(pool, Error::PoolExhausted(_)) && pool.is_retryable());

@@ -77,8 +77,13 @@ impl RetryPolicy {
     }
 
     fn backoff(&self, attempt: u32) -> Duration {
-        let factor = 1u32.checked_shl(attempt.saturating_sub(1)).unwrap_or(u32::MAX);
-        let base = self.initial_backoff.saturating_mul(factor).min(self.max_backoff);
+        let factor = 1u32
+            .checked_shl(attempt.saturating_sub(1))
+            .unwrap_or(u32::MAX);
+        let base = self
+            .initial_backoff
+            .saturating_mul(factor)
+            .min(self.max_backoff);
         // Up to 50 % jitter so that competing workers do not retry in lockstep.
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

@@ -40,7 +40,9 @@ async fn retryable_errors_are_retried_then_committed() {
         let seen = seen.clone();
         Box::pin(async move {
             if seen.fetch_add(1, Ordering::SeqCst) < 2 {
-                Err(Error::SerializationFailure(DbErr::Custom("simulated".into())))
+                Err(Error::SerializationFailure(DbErr::Custom(
+                    "simulated".into(),
+                )))
             } else {
                 Ok(7)
             }

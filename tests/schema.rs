@@ -25,14 +25,20 @@ const TABLES: [&str; 5] = [
 async fn live_columns<C: ConnectionTrait>(db: &C, table: &str) -> Vec<(String, String, bool)> {
     let backend = db.get_database_backend();
     let sql = match backend {
-        DbBackend::Postgres => "SELECT column_name::text AS name, data_type::text AS ty, \
+        DbBackend::Postgres => {
+            "SELECT column_name::text AS name, data_type::text AS ty, \
              (is_nullable = 'YES') AS nullable FROM information_schema.columns \
-             WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
-        DbBackend::MySql => "SELECT CAST(column_name AS CHAR) AS name, CAST(data_type AS CHAR) AS ty, \
+             WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position"
+        }
+        DbBackend::MySql => {
+            "SELECT CAST(column_name AS CHAR) AS name, CAST(data_type AS CHAR) AS ty, \
              (is_nullable = 'YES') AS nullable FROM information_schema.columns \
-             WHERE table_schema = DATABASE() AND table_name = ? ORDER BY ordinal_position",
-        _ => "SELECT name, lower(type) AS ty, (\"notnull\" = 0 AND pk = 0) AS nullable \
-              FROM pragma_table_info(?) ORDER BY cid",
+             WHERE table_schema = DATABASE() AND table_name = ? ORDER BY ordinal_position"
+        }
+        _ => {
+            "SELECT name, lower(type) AS ty, (\"notnull\" = 0 AND pk = 0) AS nullable \
+              FROM pragma_table_info(?) ORDER BY cid"
+        }
     };
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(backend, sql, [table.into()]))
@@ -115,7 +121,12 @@ async fn migrations_are_idempotent() {
     let before = live_columns(c, TABLES[0]).await;
     Migrator::up(c, None).await.unwrap();
     Migrator::up(c, None).await.unwrap();
-    assert!(Migrator::get_pending_migrations(c).await.unwrap().is_empty());
+    assert!(
+        Migrator::get_pending_migrations(c)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(live_columns(c, TABLES[0]).await, before);
 }
 
@@ -123,17 +134,23 @@ async fn migrations_are_idempotent() {
 async fn live_indexes<C: ConnectionTrait>(db: &C, table: &str) -> Vec<(String, Vec<String>)> {
     let backend = db.get_database_backend();
     let sql = match backend {
-        DbBackend::Postgres => "SELECT i.relname::text AS name, a.attname::text AS col \
+        DbBackend::Postgres => {
+            "SELECT i.relname::text AS name, a.attname::text AS col \
              FROM pg_index x JOIN pg_class t ON t.oid = x.indrelid JOIN pg_class i ON i.oid = x.indexrelid \
              JOIN LATERAL unnest(x.indkey) WITH ORDINALITY AS k(attnum, ord) ON true \
              JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum \
              WHERE t.relname = $1 AND t.relnamespace = current_schema()::regnamespace \
-             AND NOT x.indisprimary ORDER BY i.relname, k.ord",
-        DbBackend::MySql => "SELECT CAST(index_name AS CHAR) AS name, CAST(column_name AS CHAR) AS col \
+             AND NOT x.indisprimary ORDER BY i.relname, k.ord"
+        }
+        DbBackend::MySql => {
+            "SELECT CAST(index_name AS CHAR) AS name, CAST(column_name AS CHAR) AS col \
              FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ? \
-             AND index_name <> 'PRIMARY' ORDER BY index_name, seq_in_index",
-        _ => "SELECT l.name AS name, i.name AS col FROM pragma_index_list(?1) l \
-              JOIN pragma_index_info(l.name) i WHERE l.origin <> 'pk' ORDER BY l.name, i.seqno",
+             AND index_name <> 'PRIMARY' ORDER BY index_name, seq_in_index"
+        }
+        _ => {
+            "SELECT l.name AS name, i.name AS col FROM pragma_index_list(?1) l \
+              JOIN pragma_index_info(l.name) i WHERE l.origin <> 'pk' ORDER BY l.name, i.seqno"
+        }
     };
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(backend, sql, [table.into()]))
@@ -168,9 +185,15 @@ async fn every_tenant_index_leads_with_merchant_id() {
     for (name, cols) in [
         ("idx_merchant_status", vec!["merchant_id", "status"]),
         ("idx_merchant_created", vec!["merchant_id", "created_at"]),
-        ("uq_ticket_freshdesk_id", vec!["merchant_id", "freshdesk_ticket_id"]),
+        (
+            "uq_ticket_freshdesk_id",
+            vec!["merchant_id", "freshdesk_ticket_id"],
+        ),
         ("uq_ticket_merchant_id", vec!["merchant_id", "id"]),
-        ("idx_ticket_merchant_resolved", vec!["merchant_id", "resolved_at"]),
+        (
+            "idx_ticket_merchant_resolved",
+            vec!["merchant_id", "resolved_at"],
+        ),
     ] {
         assert!(
             ticket_indexes.iter().any(|(n, c)| n == name && *c == cols),
@@ -231,7 +254,13 @@ async fn referenced_agent_or_contact_cannot_be_deleted() {
     let err = Error::from(c.clone().delete(&sp).await.unwrap_err());
     assert!(err.is_conflict(ConflictKind::ForeignKey), "{err}");
     drop(sp);
-    assert!(agent::Entity::find_by_id(a.id).one(&txn).await.unwrap().is_some());
+    assert!(
+        agent::Entity::find_by_id(a.id)
+            .one(&txn)
+            .await
+            .unwrap()
+            .is_some()
+    );
 }
 
 /// A conversation (or rating, or ticket) cannot point at another merchant's row.
@@ -258,7 +287,11 @@ async fn rows_cannot_reference_another_merchants_rows() {
     drop(sp);
 
     let sp = sea_orm::TransactionTrait::begin(&txn).await.unwrap();
-    let err = TicketFactory::new(m1).responder(a2.id).insert(&sp).await.unwrap_err();
+    let err = TicketFactory::new(m1)
+        .responder(a2.id)
+        .insert(&sp)
+        .await
+        .unwrap_err();
     assert!(err.is_conflict(ConflictKind::ForeignKey), "{err}");
 }
 
@@ -269,17 +302,30 @@ async fn freshdesk_ids_are_unique_per_merchant() {
     let db = TestDb::connect().await.unwrap();
     let txn = db.begin().await.unwrap();
     let (m1, m2) = (unique_merchant_id(), unique_merchant_id());
-    TicketFactory::new(m1).freshdesk_id("42").insert(&txn).await.unwrap();
-    TicketFactory::new(m2).freshdesk_id("42").insert(&txn).await.unwrap();
+    TicketFactory::new(m1)
+        .freshdesk_id("42")
+        .insert(&txn)
+        .await
+        .unwrap();
+    TicketFactory::new(m2)
+        .freshdesk_id("42")
+        .insert(&txn)
+        .await
+        .unwrap();
     let sp = sea_orm::TransactionTrait::begin(&txn).await.unwrap();
-    let err = TicketFactory::new(m1).freshdesk_id("42").insert(&sp).await.unwrap_err();
+    let err = TicketFactory::new(m1)
+        .freshdesk_id("42")
+        .insert(&sp)
+        .await
+        .unwrap_err();
     match &err {
         Error::Conflict {
             kind: ConflictKind::Unique,
             constraint,
             ..
         } => assert!(
-            constraint.contains("uq_ticket_freshdesk_id") || constraint.contains("freshdesk_ticket_id"),
+            constraint.contains("uq_ticket_freshdesk_id")
+                || constraint.contains("freshdesk_ticket_id"),
             "{err}"
         ),
         other => panic!("expected a unique conflict, got {other}"),
@@ -300,7 +346,11 @@ async fn unknown_codes_load_as_other() {
         .insert(&txn)
         .await
         .unwrap();
-    let back = ticket::Entity::find_by_id(t.id).one(&txn).await.unwrap().unwrap();
+    let back = ticket::Entity::find_by_id(t.id)
+        .one(&txn)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(back.status, TicketStatus::Other(12));
     assert_eq!(back.priority, Priority::Other(9));
     assert!(!back.is_open() && !back.is_resolved());
@@ -316,15 +366,27 @@ async fn timestamps_are_stored_in_utc() {
     let at = chrono::DateTime::parse_from_rfc3339("2026-03-01T23:30:00-05:00")
         .unwrap()
         .with_timezone(&chrono::Utc);
-    let t = TicketFactory::new(m).created_at(at).insert(&txn).await.unwrap();
+    let t = TicketFactory::new(m)
+        .created_at(at)
+        .insert(&txn)
+        .await
+        .unwrap();
     let backend = db.backend();
     let sql = match backend {
-        DbBackend::Postgres => "SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS v FROM freshdesk_unified_ticket_view WHERE id = $1",
-        DbBackend::MySql => "SELECT DATE_FORMAT(created_at, '%Y-%m-%d %H:%i:%s') AS v FROM freshdesk_unified_ticket_view WHERE id = ?",
+        DbBackend::Postgres => {
+            "SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS v FROM freshdesk_unified_ticket_view WHERE id = $1"
+        }
+        DbBackend::MySql => {
+            "SELECT DATE_FORMAT(created_at, '%Y-%m-%d %H:%i:%s') AS v FROM freshdesk_unified_ticket_view WHERE id = ?"
+        }
         _ => "SELECT created_at AS v FROM freshdesk_unified_ticket_view WHERE id = ?",
     };
     let row = txn
-        .query_one_raw(Statement::from_sql_and_values(backend, sql, [t.id.get().into()]))
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [t.id.get().into()],
+        ))
         .await
         .unwrap()
         .unwrap();
@@ -334,7 +396,11 @@ async fn timestamps_are_stored_in_utc() {
         _ => "2026-03-02 04:30:00",
     };
     assert_eq!(raw, want);
-    let back = ticket::Entity::find_by_id(t.id).one(&txn).await.unwrap().unwrap();
+    let back = ticket::Entity::find_by_id(t.id)
+        .one(&txn)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(back.created_at, at);
 }
 
@@ -355,6 +421,8 @@ async fn row_properties() {
     assert_eq!(t.resolved_at, Some(created + chrono::Duration::hours(24)));
     assert_eq!(t.first_response_time, Some(5400));
     assert_eq!(t.age_hours_at(created + chrono::Duration::minutes(30)), 0.5);
-    let open = TicketFactory::new(m).status(TicketStatus::WaitingOnCustomer).build();
+    let open = TicketFactory::new(m)
+        .status(TicketStatus::WaitingOnCustomer)
+        .build();
     assert_eq!(open.resolved_at.clone().unwrap(), None);
 }
