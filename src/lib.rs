@@ -40,6 +40,7 @@
 //! * [`migration`]: the schema as migrations.
 //! * [`config`]: pool settings for the entry point; [`retry`]: units of work
 //!   with retries on transient errors.
+//! * [`rls`]: opt-in PostgreSQL row-level security as a second lock.
 //! * `testing` (feature `testing`): a rollback-per-test database, factories,
 //!   demo data and a statement counter.
 //!
@@ -57,6 +58,7 @@ pub mod ids;
 pub mod migration;
 pub mod repository;
 pub mod retry;
+pub mod rls;
 
 pub use config::PoolConfig;
 pub use error::{ConflictKind, Error, Result};

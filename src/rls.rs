@@ -1,0 +1,168 @@
+//! Row-level security on PostgreSQL: a second lock behind the merchant
+//! filters, opt-in.
+//!
+//! Every repository and analytics query already filters by merchant. With
+//! row-level security enabled, PostgreSQL enforces the same rule itself: a
+//! session sees and writes only the rows of the merchant bound to its
+//! current transaction, whatever SQL it runs.
+//!
+//! # Enabling it
+//!
+//! 1. Apply [`RlsMigrator`] after [`Migrator`](crate::migration::Migrator)
+//!    (PostgreSQL only; on other backends it does nothing). It enables and
+//!    **forces** RLS on the five tenant tables, with a policy keyed on the
+//!    transaction-local setting `freshdesk.merchant_id`, and creates the
+//!    role [`APP_ROLE`] (`NOLOGIN NOBYPASSRLS`, not the tables' owner) with
+//!    the table privileges the crate needs.
+//! 2. Let the service log in as a role that is **not a superuser, not the
+//!    tables' owner and not `BYPASSRLS`**, and grant it the application
+//!    role: `GRANT freshdesk_app TO my_service;`. (Superusers and
+//!    `BYPASSRLS` roles always bypass RLS.)
+//! 3. In each transaction, call [`bind_merchant`] before touching tenant
+//!    rows. Without a bound merchant the policy matches nothing: no rows are
+//!    visible and every write is refused (fail closed).
+//!
+//! ```no_run
+//! # async fn run(db: &sea_orm::DatabaseConnection) -> freshdesk_store::Result<()> {
+//! use freshdesk_store::{MerchantId, rls};
+//! use sea_orm::TransactionTrait;
+//!
+//! let merchant = MerchantId::new(42)?;
+//! let txn = db.begin().await?;
+//! rls::bind_merchant(&txn, merchant).await?; // ends with the transaction
+//! // … repository and analytics calls for `merchant` …
+//! txn.commit().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! The binding uses `set_config(…, true)`: it ends with the transaction, so
+//! it cannot leak to the next user of a pooled connection. Applications
+//! that share the tables keep working as long as RLS is not enabled; once
+//! it is, they too must bind a merchant (or use a role with `BYPASSRLS` for
+//! cross-merchant jobs such as moving a merchant's data).
+
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement};
+use sea_orm_migration::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::ids::MerchantId;
+
+/// The transaction-local setting the policies read.
+pub const MERCHANT_SETTING: &str = "freshdesk.merchant_id";
+
+/// The application role the RLS migration creates: `NOLOGIN NOBYPASSRLS`,
+/// with `SELECT, INSERT, UPDATE, DELETE` on the tenant tables.
+pub const APP_ROLE: &str = "freshdesk_app";
+
+/// The name of every policy the migration creates.
+pub const POLICY: &str = "freshdesk_merchant_isolation";
+
+const TENANT_TABLES: [&str; 5] = [
+    "freshdesk_agent",
+    "freshdesk_contact",
+    "freshdesk_unified_ticket_view",
+    "freshdesk_conversation",
+    "freshdesk_rating",
+];
+
+/// Binds `merchant` to the caller's transaction (PostgreSQL
+/// `set_config('freshdesk.merchant_id', …, true)`): with RLS enabled, the
+/// transaction sees and writes only that merchant's rows. One statement.
+///
+/// # Errors
+///
+/// [`Error::InvalidInput`] on a backend other than PostgreSQL (it has no
+/// row-level security); a database error otherwise.
+pub async fn bind_merchant(txn: &DatabaseTransaction, merchant: MerchantId) -> Result<()> {
+    let backend = ConnectionTrait::get_database_backend(txn);
+    if backend != DbBackend::Postgres {
+        return Err(Error::invalid_input(
+            "backend",
+            "row-level security is a PostgreSQL feature",
+        ));
+    }
+    txn.execute_raw(Statement::from_sql_and_values(
+        backend,
+        "SELECT set_config($1, $2, true)",
+        [MERCHANT_SETTING.into(), merchant.get().to_string().into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// The opt-in RLS migrations, with their own bookkeeping table
+/// (`freshdesk_store_rls_migrations`), so that services that do not use RLS
+/// never see them. Apply after [`Migrator`](crate::migration::Migrator).
+pub struct RlsMigrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for RlsMigrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(EnableRls)]
+    }
+
+    fn migration_table_name() -> DynIden {
+        "freshdesk_store_rls_migrations".into_iden()
+    }
+}
+
+struct EnableRls;
+
+impl MigrationName for EnableRls {
+    fn name(&self) -> &str {
+        "m20261126_000101_enable_rls"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for EnableRls {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        if m.get_database_backend() != DbBackend::Postgres {
+            return Ok(());
+        }
+        let db = m.get_connection();
+        db.execute_unprepared(&format!(
+            "DO $$ BEGIN \
+               IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN \
+                 CREATE ROLE {APP_ROLE} NOLOGIN NOBYPASSRLS; \
+               END IF; \
+             END $$"
+        ))
+        .await?;
+        let predicate = format!(
+            "merchant_id = NULLIF(current_setting('{MERCHANT_SETTING}', true), '')::bigint"
+        );
+        for table in TENANT_TABLES {
+            db.execute_unprepared(&format!(
+                "ALTER TABLE {table} ENABLE ROW LEVEL SECURITY; \
+                 ALTER TABLE {table} FORCE ROW LEVEL SECURITY; \
+                 DROP POLICY IF EXISTS {POLICY} ON {table}; \
+                 CREATE POLICY {POLICY} ON {table} USING ({predicate}) WITH CHECK ({predicate}); \
+                 GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {APP_ROLE}"
+            ))
+            .await?;
+        }
+        db.execute_unprepared(&format!(
+            "DO $$ BEGIN EXECUTE format('GRANT USAGE ON SCHEMA %I TO {APP_ROLE}', current_schema()); \
+             EXECUTE format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA %I TO {APP_ROLE}', current_schema()); END $$"
+        ))
+        .await?;
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        if m.get_database_backend() != DbBackend::Postgres {
+            return Ok(());
+        }
+        let db = m.get_connection();
+        for table in TENANT_TABLES {
+            db.execute_unprepared(&format!(
+                "DROP POLICY IF EXISTS {POLICY} ON {table}; \
+                 ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY; \
+                 ALTER TABLE {table} DISABLE ROW LEVEL SECURITY"
+            ))
+            .await?;
+        }
+        Ok(())
+    }
+}

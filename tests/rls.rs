@@ -1,0 +1,225 @@
+//! PostgreSQL row-level security as the only guard: with a merchant bound
+//! to the transaction and the application role in force, unfiltered SQL
+//! sees, counts, changes and deletes only that merchant's rows, and cannot
+//! write rows of another merchant. On other backends `bind_merchant` is a
+//! typed error.
+
+use freshdesk_store::entity::{agent, contact, conversation, rating, ticket};
+use freshdesk_store::migration::MigratorTrait;
+use freshdesk_store::rls::{self, APP_ROLE, RlsMigrator};
+use freshdesk_store::testing::*;
+use freshdesk_store::{Error, MerchantId};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, PaginatorTrait,
+    QueryFilter, QuerySelect, Statement, TransactionTrait,
+};
+
+/// Applies the RLS migration once, under a lock (tests run in parallel).
+async fn enable_rls(db: &TestDb) {
+    let txn = db.begin().await.unwrap();
+    txn.execute_unprepared("SELECT pg_advisory_xact_lock(72615002)")
+        .await
+        .unwrap();
+    RlsMigrator::up(&txn, None).await.unwrap();
+    txn.commit().await.unwrap();
+}
+
+/// Two merchants with a ticket, conversation, rating, agent and contact each.
+async fn two_merchants(txn: &DatabaseTransaction) -> (MerchantId, MerchantId) {
+    let (a, b) = (unique_merchant_id(), unique_merchant_id());
+    for m in [a, b] {
+        let agent = AgentFactory::new(m).insert(txn).await.unwrap();
+        let contact = ContactFactory::new(m).insert(txn).await.unwrap();
+        for _ in 0..3 {
+            let t = TicketFactory::new(m)
+                .responder(agent.id)
+                .requester(contact.id)
+                .insert(txn)
+                .await
+                .unwrap();
+            ConversationFactory::new(&t).insert(txn).await.unwrap();
+            RatingFactory::new(&t).insert(txn).await.unwrap();
+        }
+    }
+    (a, b)
+}
+
+async fn become_app(txn: &DatabaseTransaction, merchant: MerchantId) {
+    txn.execute_unprepared(&format!("SET LOCAL ROLE {APP_ROLE}"))
+        .await
+        .unwrap();
+    rls::bind_merchant(txn, merchant).await.unwrap();
+}
+
+async fn merchants_seen<E: EntityTrait>(txn: &DatabaseTransaction, column: E::Column) -> Vec<i64> {
+    E::find()
+        .select_only()
+        .column(column)
+        .into_tuple::<i64>()
+        .all(txn)
+        .await
+        .unwrap()
+}
+
+/// Unfiltered reads and counts see only the bound merchant's rows, in every
+/// tenant table.
+#[tokio::test]
+async fn unfiltered_reads_see_only_the_bound_merchant() {
+    let db = TestDb::connect().await.unwrap();
+    if db.backend() != DbBackend::Postgres {
+        let txn = db.begin().await.unwrap();
+        let err = rls::bind_merchant(&txn, unique_merchant_id())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::InvalidInput {
+                    field: "backend",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        return;
+    }
+    enable_rls(&db).await;
+    let txn = db.begin().await.unwrap();
+    // The application role cannot bypass RLS and owns nothing; every tenant
+    // table has RLS enabled and forced.
+    let row = txn
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!(
+                "SELECT r.rolbypassrls OR r.rolsuper AS bypass, \
+                 (SELECT count(*) FROM pg_class c WHERE c.relowner = r.oid) AS owned, \
+                 (SELECT count(*) FROM pg_class c WHERE c.relname LIKE 'freshdesk\\_%' \
+                    AND c.relkind = 'r' AND c.relrowsecurity AND c.relforcerowsecurity \
+                    AND c.relnamespace = current_schema()::regnamespace) AS forced \
+                 FROM pg_roles r WHERE r.rolname = '{APP_ROLE}'"
+            ),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!row.try_get::<bool>("", "bypass").unwrap());
+    assert_eq!(row.try_get::<i64>("", "owned").unwrap(), 0);
+    assert_eq!(row.try_get::<i64>("", "forced").unwrap(), 5);
+    let (a, _b) = two_merchants(&txn).await;
+    become_app(&txn, a).await;
+    let want = a.get();
+    for seen in [
+        merchants_seen::<ticket::Entity>(&txn, ticket::Column::MerchantId).await,
+        merchants_seen::<conversation::Entity>(&txn, conversation::Column::MerchantId).await,
+        merchants_seen::<rating::Entity>(&txn, rating::Column::MerchantId).await,
+        merchants_seen::<agent::Entity>(&txn, agent::Column::MerchantId).await,
+        merchants_seen::<contact::Entity>(&txn, contact::Column::MerchantId).await,
+    ] {
+        assert!(!seen.is_empty());
+        assert!(
+            seen.iter().all(|m| *m == want),
+            "saw {seen:?}, bound {want}"
+        );
+    }
+    assert_eq!(ticket::Entity::find().count(&txn).await.unwrap(), 3);
+}
+
+/// Unfiltered updates and deletes touch only the bound merchant's rows, and
+/// rows of another merchant cannot be written.
+#[tokio::test]
+async fn unfiltered_writes_touch_only_the_bound_merchant() {
+    let db = TestDb::connect().await.unwrap();
+    if db.backend() != DbBackend::Postgres {
+        return; // covered by unfiltered_reads_see_only_the_bound_merchant
+    }
+    enable_rls(&db).await;
+    let txn = db.begin().await.unwrap();
+    let (a, b) = two_merchants(&txn).await;
+    let sp = txn.begin().await.unwrap();
+    become_app(&sp, a).await;
+    let updated = ticket::Entity::update_many()
+        .col_expr(ticket::Column::Processed, Expr::value(true))
+        .exec(&sp)
+        .await
+        .unwrap();
+    assert_eq!(updated.rows_affected, 3);
+    let deleted = conversation::Entity::delete_many().exec(&sp).await.unwrap();
+    assert_eq!(deleted.rows_affected, 3);
+    // Writing a row of merchant b is refused by the policy's WITH CHECK.
+    let inner = sp.begin().await.unwrap();
+    let err = TicketFactory::new(b).insert(&inner).await.unwrap_err();
+    assert!(err.to_string().contains("row-level security"), "{err}");
+    drop(inner);
+    // Moving a row to merchant b is refused too.
+    let inner = sp.begin().await.unwrap();
+    let moved = ticket::Entity::update_many()
+        .col_expr(ticket::Column::MerchantId, Expr::value(b.get()))
+        .exec(&inner)
+        .await;
+    assert!(moved.is_err(), "a row was moved to another merchant");
+    drop(inner);
+    sp.commit().await.unwrap(); // releases the savepoint; the role ends with the transaction
+    // Back as the owner: merchant b is untouched.
+    txn.execute_unprepared("RESET ROLE").await.unwrap();
+    let b_processed = ticket::Entity::find()
+        .filter(ticket::Column::MerchantId.eq(b))
+        .filter(ticket::Column::Processed.eq(true))
+        .count(&txn)
+        .await
+        .unwrap();
+    assert_eq!(b_processed, 0);
+    let b_conversations = conversation::Entity::find()
+        .filter(conversation::Column::MerchantId.eq(b))
+        .count(&txn)
+        .await
+        .unwrap();
+    assert_eq!(b_conversations, 3);
+}
+
+/// Without a bound merchant nothing is visible and nothing can be written
+/// (fail closed), and a binding ends with its transaction: the next user
+/// of the pooled connection starts unbound.
+#[tokio::test]
+async fn unbound_sessions_see_nothing_and_bindings_do_not_leak() {
+    let db = TestDb::connect().await.unwrap();
+    if db.backend() != DbBackend::Postgres {
+        return; // covered by unfiltered_reads_see_only_the_bound_merchant
+    }
+    enable_rls(&db).await;
+    let setup = db.begin().await.unwrap();
+    let (a, _) = two_merchants(&setup).await;
+    setup
+        .execute_unprepared(&format!("SET LOCAL ROLE {APP_ROLE}"))
+        .await
+        .unwrap();
+    assert_eq!(ticket::Entity::find().count(&setup).await.unwrap(), 0);
+    let sp = setup.begin().await.unwrap();
+    assert!(TicketFactory::new(a).insert(&sp).await.is_err());
+    drop(sp);
+    drop(setup);
+
+    // A binding made in one transaction is gone in the next one on the same pool.
+    let pool = freshdesk_store::PoolConfig::from_url(&std::env::var("DATABASE_URL").unwrap())
+        .map(|mut c| {
+            c.max_connections = 1;
+            c
+        })
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let first = pool.begin().await.unwrap();
+    rls::bind_merchant(&first, a).await.unwrap();
+    first.commit().await.unwrap();
+    let second = pool.begin().await.unwrap();
+    let row = second
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT coalesce(current_setting('freshdesk.merchant_id', true), '') AS v",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get::<String>("", "v").unwrap(), "");
+}
