@@ -22,6 +22,12 @@ pub(crate) fn rows_per_statement<E: EntityTrait>(backend: DbBackend) -> usize {
     (max_bind_params(backend) / columns).max(1)
 }
 
+/// Ids per `IN (…)` list: the limit, less room for the statement's other
+/// parameters (the merchant id and a few more).
+pub(crate) fn ids_per_statement(backend: DbBackend) -> usize {
+    max_bind_params(backend) - 16
+}
+
 /// Inserts `rows` with one multi-row `INSERT` per chunk, without `RETURNING`.
 /// Returns the number of rows written.
 pub(crate) async fn insert_chunked<C, A>(db: &C, rows: Vec<A>) -> Result<u64>

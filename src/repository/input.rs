@@ -1,0 +1,244 @@
+//! Write inputs: what a caller gives to insert or upsert a ticket, a
+//! conversation or a rating. None of them carries a merchant id: the
+//! repository sets it from its `merchant` argument.
+
+use chrono::{DateTime, SubsecRound, Utc};
+use sea_orm::{ActiveValue::Set, NotSet};
+use serde::{Deserialize, Serialize};
+
+use super::scope::check_freshdesk_id;
+use crate::entity::enums::{Priority, Source, TicketStatus};
+use crate::entity::{conversation, rating, ticket};
+use crate::error::{Error, Result};
+use crate::ids::{AgentId, ContactId, MerchantId, TicketId};
+
+/// Truncates to whole microseconds: what PostgreSQL and MariaDB store, so
+/// every backend reads back the same instant.
+pub(crate) fn micros(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.trunc_subsecs(6)
+}
+
+/// A ticket to insert or upsert.
+///
+/// `first_response_time` is not an input: the write path derives it from
+/// `created_at` and `first_responded_at`. Timestamps are stored to the
+/// microsecond.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NewTicket {
+    /// Freshdesk's ticket id: non-empty, at most 255 bytes, unique per merchant.
+    pub freshdesk_ticket_id: String,
+    /// Subject line.
+    pub subject: String,
+    /// Status.
+    pub status: TicketStatus,
+    /// Priority.
+    pub priority: Priority,
+    /// Channel the ticket came in through.
+    pub source: Option<Source>,
+    /// The contact who asked (one of the same merchant's contacts).
+    pub requester_id: Option<ContactId>,
+    /// The assigned agent (one of the same merchant's agents).
+    pub responder_id: Option<AgentId>,
+    /// Creation instant.
+    pub created_at: DateTime<Utc>,
+    /// Last update instant.
+    pub updated_at: DateTime<Utc>,
+    /// First agent response.
+    pub first_responded_at: Option<DateTime<Utc>>,
+    /// First-response SLA deadline.
+    pub fr_due_by: Option<DateTime<Utc>>,
+    /// Resolution SLA deadline.
+    pub due_by: Option<DateTime<Utc>>,
+    /// Resolution instant.
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// Closing instant.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// The account's custom fields: a JSON object.
+    pub custom_fields: serde_json::Value,
+    /// The `processed` flag for a new row (an upsert keeps an existing
+    /// row's flag).
+    pub processed: bool,
+}
+
+impl NewTicket {
+    /// An open, medium-priority ticket created (and last updated) at
+    /// `created_at`, with nothing else set.
+    pub fn new(
+        freshdesk_ticket_id: impl Into<String>,
+        subject: impl Into<String>,
+        created_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            freshdesk_ticket_id: freshdesk_ticket_id.into(),
+            subject: subject.into(),
+            status: TicketStatus::Open,
+            priority: Priority::Medium,
+            source: None,
+            requester_id: None,
+            responder_id: None,
+            created_at,
+            updated_at: created_at,
+            first_responded_at: None,
+            fr_due_by: None,
+            due_by: None,
+            resolved_at: None,
+            closed_at: None,
+            tags: Vec::new(),
+            custom_fields: serde_json::json!({}),
+            processed: false,
+        }
+    }
+
+    pub(crate) fn validate(&self, index: usize) -> Result<()> {
+        check_freshdesk_id("freshdesk_ticket_id", index, &self.freshdesk_ticket_id)?;
+        if !self.custom_fields.is_object() {
+            return Err(Error::invalid_input(
+                "custom_fields",
+                format!("row {index}: must be a JSON object"),
+            ));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn into_active(self, merchant: MerchantId) -> ticket::ActiveModel {
+        let created_at = micros(self.created_at);
+        let first_responded_at = self.first_responded_at.map(micros);
+        ticket::ActiveModel {
+            id: NotSet,
+            merchant_id: Set(merchant),
+            freshdesk_ticket_id: Set(self.freshdesk_ticket_id),
+            subject: Set(self.subject),
+            status: Set(self.status),
+            priority: Set(self.priority),
+            source: Set(self.source),
+            requester_id: Set(self.requester_id),
+            responder_id: Set(self.responder_id),
+            created_at: Set(created_at),
+            updated_at: Set(micros(self.updated_at)),
+            first_responded_at: Set(first_responded_at),
+            first_response_time: Set(ticket::first_response_seconds(
+                created_at,
+                first_responded_at,
+            )),
+            fr_due_by: Set(self.fr_due_by.map(micros)),
+            due_by: Set(self.due_by.map(micros)),
+            resolved_at: Set(self.resolved_at.map(micros)),
+            closed_at: Set(self.closed_at.map(micros)),
+            tags: Set(serde_json::Value::from(self.tags)),
+            custom_fields: Set(self.custom_fields),
+            processed: Set(self.processed),
+        }
+    }
+}
+
+/// A conversation (reply or note) to insert or upsert.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewConversation {
+    /// The ticket (one of the same merchant's tickets).
+    pub ticket_id: TicketId,
+    /// Freshdesk's conversation id: non-empty, at most 255 bytes, unique per merchant.
+    pub freshdesk_conversation_id: String,
+    /// Body text.
+    pub body: String,
+    /// Written by the customer.
+    pub incoming: bool,
+    /// A private note.
+    pub private: bool,
+    /// Freshdesk user id of the author.
+    pub author_id: Option<i64>,
+    /// When it was written.
+    pub created_at: DateTime<Utc>,
+}
+
+impl NewConversation {
+    /// A public, incoming conversation on `ticket_id`.
+    pub fn new(
+        ticket_id: TicketId,
+        freshdesk_conversation_id: impl Into<String>,
+        body: impl Into<String>,
+        created_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            ticket_id,
+            freshdesk_conversation_id: freshdesk_conversation_id.into(),
+            body: body.into(),
+            incoming: true,
+            private: false,
+            author_id: None,
+            created_at,
+        }
+    }
+
+    pub(crate) fn validate(&self, index: usize) -> Result<()> {
+        check_freshdesk_id(
+            "freshdesk_conversation_id",
+            index,
+            &self.freshdesk_conversation_id,
+        )
+    }
+
+    pub(crate) fn into_active(self, merchant: MerchantId) -> conversation::ActiveModel {
+        conversation::ActiveModel {
+            id: NotSet,
+            merchant_id: Set(merchant),
+            ticket_id: Set(self.ticket_id),
+            freshdesk_conversation_id: Set(self.freshdesk_conversation_id),
+            body: Set(self.body),
+            incoming: Set(self.incoming),
+            private: Set(self.private),
+            author_id: Set(self.author_id),
+            created_at: Set(micros(self.created_at)),
+        }
+    }
+}
+
+/// A satisfaction rating to insert or upsert.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewRating {
+    /// The rated ticket (one of the same merchant's tickets).
+    pub ticket_id: TicketId,
+    /// Freshdesk's rating id: non-empty, at most 255 bytes, unique per merchant.
+    pub freshdesk_rating_id: String,
+    /// Freshdesk's scale: 103 extremely happy … 100 neutral … -103 extremely unhappy.
+    pub rating: i32,
+    /// Free-text feedback.
+    pub feedback: Option<String>,
+    /// When the customer rated.
+    pub created_at: DateTime<Utc>,
+}
+
+impl NewRating {
+    /// A rating of `ticket_id` without feedback.
+    pub fn new(
+        ticket_id: TicketId,
+        freshdesk_rating_id: impl Into<String>,
+        rating: i32,
+        created_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            ticket_id,
+            freshdesk_rating_id: freshdesk_rating_id.into(),
+            rating,
+            feedback: None,
+            created_at,
+        }
+    }
+
+    pub(crate) fn validate(&self, index: usize) -> Result<()> {
+        check_freshdesk_id("freshdesk_rating_id", index, &self.freshdesk_rating_id)
+    }
+
+    pub(crate) fn into_active(self, merchant: MerchantId) -> rating::ActiveModel {
+        rating::ActiveModel {
+            id: NotSet,
+            merchant_id: Set(merchant),
+            ticket_id: Set(self.ticket_id),
+            freshdesk_rating_id: Set(self.freshdesk_rating_id),
+            rating: Set(self.rating),
+            feedback: Set(self.feedback),
+            created_at: Set(micros(self.created_at)),
+        }
+    }
+}

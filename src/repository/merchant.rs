@@ -1,0 +1,233 @@
+//! Moving all of a merchant's rows to another merchant id.
+//!
+//! The one repository operation that touches two merchants; its name says
+//! so, and it moves every table or nothing.
+
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, QueryFilter, QueryOrder,
+    QuerySelect, Statement,
+};
+use serde::Serialize;
+
+use super::scope::{MerchantScoped, in_savepoint, scoped, scoped_update};
+use crate::entity::{agent, contact, conversation, rating, ticket};
+use crate::error::{ConflictKind, Error, Result};
+use crate::ids::MerchantId;
+
+/// How many rows [`migrate_merchant_data`] moved, per table.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct MovedRows {
+    /// Tickets moved.
+    pub tickets: u64,
+    /// Conversations moved.
+    pub conversations: u64,
+    /// Ratings moved.
+    pub ratings: u64,
+    /// Agents moved.
+    pub agents: u64,
+    /// Contacts moved.
+    pub contacts: u64,
+}
+
+/// Moves every row of merchant `from` (tickets, conversations, ratings,
+/// agents, contacts) to merchant `to`, in the caller's transaction, all or
+/// nothing. Row ids stay the same; nothing else changes.
+///
+/// The work runs in a savepoint: if it fails, nothing was moved and the
+/// caller's transaction is still usable. The database decides conflicts
+/// (the unique `(merchant_id, freshdesk_*_id)` keys); only after it has
+/// refused does this look up which Freshdesk id collided, to name it.
+///
+/// Statements: PostgreSQL runs 1 (one `UPDATE` per table in data-modifying
+/// CTEs, so the composite foreign keys are checked once, at the end of the
+/// statement); MariaDB and SQLite run 5 `UPDATE`s with foreign-key checks
+/// switched off (MariaDB: `FOREIGN_KEY_CHECKS`, restored afterwards) or
+/// deferred (SQLite: `defer_foreign_keys`, reset afterwards) for the
+/// duration; every parent and child moves together, so the references stay
+/// intact. On a conflict, up to 5 more statements find the colliding id.
+///
+/// # Errors
+///
+/// [`Error::InvalidInput`] when `from == to`; [`Error::Conflict`] of kind
+/// [`ConflictKind::Unique`] when `to` already has a row with the same
+/// Freshdesk id as one of `from`'s, naming the table and the id;
+/// [`Error::Database`] otherwise.
+#[tracing::instrument(skip_all, fields(merchant_id = %from, to_merchant_id = %to))]
+pub async fn migrate_merchant_data(
+    txn: &DatabaseTransaction,
+    from: MerchantId,
+    to: MerchantId,
+) -> Result<MovedRows> {
+    if from == to {
+        return Err(Error::invalid_input(
+            "to",
+            format!("the target merchant must differ from the source, both are {from}"),
+        ));
+    }
+    let moved = in_savepoint(txn, async |sp: &DatabaseTransaction| {
+        move_all(sp, from, to).await
+    })
+    .await;
+    match moved {
+        Err(err) if err.is_conflict(ConflictKind::Unique) => {
+            // The savepoint is rolled back; the transaction is usable again.
+            Err(find_conflict(txn, from, to).await?.unwrap_or(err))
+        }
+        other => other,
+    }
+}
+
+async fn move_all(sp: &DatabaseTransaction, from: MerchantId, to: MerchantId) -> Result<MovedRows> {
+    match sp.get_database_backend() {
+        DbBackend::Postgres => move_all_postgres(sp, from, to).await,
+        DbBackend::MySql => {
+            sp.execute_unprepared("SET FOREIGN_KEY_CHECKS = 0").await?;
+            let moved = move_each(sp, from, to).await;
+            // Restore on success and on failure: the setting is per session
+            // and the connection goes back to the pool.
+            sp.execute_unprepared("SET FOREIGN_KEY_CHECKS = 1").await?;
+            moved
+        }
+        _ => {
+            sp.execute_unprepared("PRAGMA defer_foreign_keys = ON")
+                .await?;
+            let moved = move_each(sp, from, to).await;
+            sp.execute_unprepared("PRAGMA defer_foreign_keys = OFF")
+                .await?;
+            moved
+        }
+    }
+}
+
+/// One `UPDATE … SET merchant_id = to WHERE merchant_id = from` per table.
+async fn move_each(
+    sp: &DatabaseTransaction,
+    from: MerchantId,
+    to: MerchantId,
+) -> Result<MovedRows> {
+    async fn one<E: MerchantScoped>(
+        sp: &DatabaseTransaction,
+        from: MerchantId,
+        to: MerchantId,
+    ) -> Result<u64> {
+        Ok(scoped_update::<E>(from)
+            .col_expr(E::merchant_col(), Expr::value(to))
+            .exec(sp)
+            .await?
+            .rows_affected)
+    }
+    Ok(MovedRows {
+        agents: one::<agent::Entity>(sp, from, to).await?,
+        contacts: one::<contact::Entity>(sp, from, to).await?,
+        tickets: one::<ticket::Entity>(sp, from, to).await?,
+        conversations: one::<conversation::Entity>(sp, from, to).await?,
+        ratings: one::<rating::Entity>(sp, from, to).await?,
+    })
+}
+
+/// All five updates in one statement: PostgreSQL checks the (non-deferrable)
+/// foreign keys at the end of the statement, when parents and children have
+/// all moved.
+async fn move_all_postgres(
+    sp: &DatabaseTransaction,
+    from: MerchantId,
+    to: MerchantId,
+) -> Result<MovedRows> {
+    // Fixed text: table names only, every value bound.
+    const SQL: &str = r#"
+WITH a AS (UPDATE "freshdesk_agent" SET "merchant_id" = $1 WHERE "merchant_id" = $2 RETURNING 1),
+     c AS (UPDATE "freshdesk_contact" SET "merchant_id" = $1 WHERE "merchant_id" = $2 RETURNING 1),
+     t AS (UPDATE "freshdesk_unified_ticket_view" SET "merchant_id" = $1 WHERE "merchant_id" = $2 RETURNING 1),
+     v AS (UPDATE "freshdesk_conversation" SET "merchant_id" = $1 WHERE "merchant_id" = $2 RETURNING 1),
+     r AS (UPDATE "freshdesk_rating" SET "merchant_id" = $1 WHERE "merchant_id" = $2 RETURNING 1)
+SELECT (SELECT COUNT(*) FROM a) AS agents, (SELECT COUNT(*) FROM c) AS contacts,
+       (SELECT COUNT(*) FROM t) AS tickets, (SELECT COUNT(*) FROM v) AS conversations,
+       (SELECT COUNT(*) FROM r) AS ratings"#;
+    let stmt = Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        SQL,
+        [to.get().into(), from.get().into()],
+    );
+    let row = sp
+        .query_one_raw(stmt)
+        .await?
+        .ok_or_else(|| Error::Database(sea_orm::DbErr::RecordNotFound("counts".into())))?;
+    let count = |col: &str| -> Result<u64> {
+        let n: i64 = row.try_get("", col)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    };
+    Ok(MovedRows {
+        agents: count("agents")?,
+        contacts: count("contacts")?,
+        tickets: count("tickets")?,
+        conversations: count("conversations")?,
+        ratings: count("ratings")?,
+    })
+}
+
+/// The first Freshdesk id that both merchants have, in any table, as a
+/// conflict error naming it.
+async fn find_conflict(
+    txn: &DatabaseTransaction,
+    from: MerchantId,
+    to: MerchantId,
+) -> Result<Option<Error>> {
+    async fn shared<E: MerchantScoped>(
+        txn: &DatabaseTransaction,
+        from: MerchantId,
+        to: MerchantId,
+        freshdesk: E::Column,
+    ) -> Result<Option<String>> {
+        let of_source = Query::select()
+            .column(freshdesk)
+            .from(E::default())
+            .and_where(E::merchant_col().eq(from))
+            .to_owned();
+        Ok(scoped::<E>(to)
+            .select_only()
+            .column(freshdesk)
+            .filter(freshdesk.in_subquery(of_source))
+            .order_by_asc(freshdesk)
+            .limit(1)
+            .into_tuple::<String>()
+            .one(txn)
+            .await?)
+    }
+    let conflict = |table: &str, constraint: &str, id: String| Error::Conflict {
+        kind: ConflictKind::Unique,
+        constraint: constraint.to_owned(),
+        detail: format!("merchant {to} already has a {table} with Freshdesk id `{id}`"),
+    };
+    if let Some(id) =
+        shared::<agent::Entity>(txn, from, to, agent::Column::FreshdeskAgentId).await?
+    {
+        return Ok(Some(conflict("agent", "uq_agent_freshdesk_id", id)));
+    }
+    if let Some(id) =
+        shared::<contact::Entity>(txn, from, to, contact::Column::FreshdeskContactId).await?
+    {
+        return Ok(Some(conflict("contact", "uq_contact_freshdesk_id", id)));
+    }
+    if let Some(id) =
+        shared::<ticket::Entity>(txn, from, to, ticket::Column::FreshdeskTicketId).await?
+    {
+        return Ok(Some(conflict("ticket", "uq_ticket_freshdesk_id", id)));
+    }
+    if let Some(id) =
+        shared::<conversation::Entity>(txn, from, to, conversation::Column::FreshdeskConversationId)
+            .await?
+    {
+        return Ok(Some(conflict(
+            "conversation",
+            "uq_conversation_freshdesk_id",
+            id,
+        )));
+    }
+    if let Some(id) =
+        shared::<rating::Entity>(txn, from, to, rating::Column::FreshdeskRatingId).await?
+    {
+        return Ok(Some(conflict("rating", "uq_rating_freshdesk_id", id)));
+    }
+    Ok(None)
+}

@@ -1,0 +1,235 @@
+//! The one place tenant queries start: a merchant-scoped `SELECT`, `UPDATE`
+//! or `DELETE` whose first predicate is `merchant_id = ?`, plus the
+//! savepoint helper and the by-id checks that turn another merchant's id
+//! into a not-found error.
+
+use std::collections::BTreeSet;
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DeleteMany, EntityTrait, QueryFilter,
+    QuerySelect, Select, TransactionTrait, UpdateMany,
+};
+
+use super::bulk::ids_per_statement;
+use crate::entity::{agent, contact, conversation, rating, ticket};
+use crate::error::{Error, Result};
+use crate::ids::MerchantId;
+
+/// A tenant table: it has a merchant column and an `id` primary key.
+pub(crate) trait MerchantScoped: EntityTrait {
+    /// The name used in errors (`"ticket"`).
+    const NAME: &'static str;
+    /// The tenant key column.
+    fn merchant_col() -> Self::Column;
+    /// The primary key column.
+    fn id_col() -> Self::Column;
+}
+
+macro_rules! scoped_entity {
+    ($module:ident, $name:literal) => {
+        impl MerchantScoped for $module::Entity {
+            const NAME: &'static str = $name;
+            fn merchant_col() -> Self::Column {
+                $module::Column::MerchantId
+            }
+            fn id_col() -> Self::Column {
+                $module::Column::Id
+            }
+        }
+    };
+}
+
+scoped_entity!(ticket, "ticket");
+scoped_entity!(conversation, "conversation");
+scoped_entity!(rating, "rating");
+scoped_entity!(agent, "agent");
+scoped_entity!(contact, "contact");
+
+/// `SELECT … FROM e WHERE merchant_id = ?`: every read starts here.
+pub(crate) fn scoped<E: MerchantScoped>(merchant: MerchantId) -> Select<E> {
+    E::find().filter(E::merchant_col().eq(merchant))
+}
+
+/// `UPDATE e … WHERE merchant_id = ?`: every update starts here.
+pub(crate) fn scoped_update<E: MerchantScoped>(merchant: MerchantId) -> UpdateMany<E> {
+    E::update_many().filter(E::merchant_col().eq(merchant))
+}
+
+/// `DELETE FROM e WHERE merchant_id = ?`: every delete starts here.
+pub(crate) fn scoped_delete<E: MerchantScoped>(merchant: MerchantId) -> DeleteMany<E> {
+    E::delete_many().filter(E::merchant_col().eq(merchant))
+}
+
+/// Runs `work` in a savepoint of the caller's transaction: released on
+/// success, rolled back on error, so a failed step leaves the caller's
+/// transaction as it was and still usable. Never commits or rolls back
+/// the caller's transaction itself.
+pub(crate) async fn in_savepoint<T, F>(txn: &DatabaseTransaction, work: F) -> Result<T>
+where
+    F: AsyncFnOnce(&DatabaseTransaction) -> Result<T>,
+{
+    // `begin` on a transaction opens a SAVEPOINT (nested transaction).
+    let savepoint = txn.begin().await?;
+    match work(&savepoint).await {
+        Ok(value) => {
+            savepoint.commit().await?;
+            Ok(value)
+        }
+        Err(err) => {
+            savepoint.rollback().await?;
+            Err(err)
+        }
+    }
+}
+
+/// Sorted, deduplicated ids.
+pub(crate) fn distinct(ids: impl IntoIterator<Item = i64>) -> Vec<i64> {
+    ids.into_iter()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// The ids among `ids` (distinct, sorted) that the merchant has in table `E`.
+/// One statement per chunk of ids.
+pub(crate) async fn existing_ids<E: MerchantScoped>(
+    db: &impl ConnectionTrait,
+    merchant: MerchantId,
+    ids: &[i64],
+) -> Result<BTreeSet<i64>> {
+    let mut found = BTreeSet::new();
+    for chunk in ids.chunks(ids_per_statement(db.get_database_backend())) {
+        let rows: Vec<i64> = scoped::<E>(merchant)
+            .select_only()
+            .expr(Expr::col(E::id_col()))
+            .filter(E::id_col().is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
+/// [`Error::NotFound`] for the first of `ids` (distinct, sorted) the
+/// merchant does not have in table `E`, if any. One statement per chunk.
+pub(crate) async fn ensure_exist<E: MerchantScoped>(
+    db: &impl ConnectionTrait,
+    merchant: MerchantId,
+    ids: &[i64],
+) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let found = existing_ids::<E>(db, merchant, ids).await?;
+    match ids.iter().find(|id| !found.contains(id)) {
+        Some(missing) => Err(Error::not_found(E::NAME, missing)),
+        None => Ok(()),
+    }
+}
+
+/// Applies `set` to the merchant's rows of `E` with these ids, one `UPDATE`
+/// per chunk of ids, inside a savepoint: if any id is not the merchant's,
+/// nothing is changed and the error names it.
+pub(crate) async fn update_by_ids<E, F>(
+    txn: &DatabaseTransaction,
+    merchant: MerchantId,
+    ids: &[i64],
+    set: F,
+) -> Result<u64>
+where
+    E: MerchantScoped,
+    F: Fn(UpdateMany<E>) -> UpdateMany<E> + Send + Sync,
+{
+    let ids = distinct(ids.iter().copied());
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    in_savepoint(txn, async |sp: &DatabaseTransaction| {
+        let mut changed = 0;
+        for chunk in ids.chunks(ids_per_statement(sp.get_database_backend())) {
+            changed += set(scoped_update::<E>(merchant))
+                .filter(E::id_col().is_in(chunk.iter().copied()))
+                .exec(sp)
+                .await?
+                .rows_affected;
+        }
+        if changed < ids.len() as u64 {
+            ensure_exist::<E>(sp, merchant, &ids).await?;
+        }
+        Ok(changed)
+    })
+    .await
+}
+
+/// Deletes the merchant's rows of `E` with these ids, one `DELETE` per chunk
+/// of ids, inside a savepoint: if any id is not the merchant's, nothing is
+/// deleted and the error names it.
+pub(crate) async fn delete_by_ids<E: MerchantScoped>(
+    txn: &DatabaseTransaction,
+    merchant: MerchantId,
+    ids: &[i64],
+) -> Result<u64> {
+    let ids = distinct(ids.iter().copied());
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let deleted = in_savepoint(txn, async |sp: &DatabaseTransaction| {
+        let mut deleted = 0;
+        for chunk in ids.chunks(ids_per_statement(sp.get_database_backend())) {
+            deleted += scoped_delete::<E>(merchant)
+                .filter(E::id_col().is_in(chunk.iter().copied()))
+                .exec(sp)
+                .await?
+                .rows_affected;
+        }
+        if deleted < ids.len() as u64 {
+            // Undo first: the ids deleted here would look missing too.
+            return Err(Error::not_found(E::NAME, "(one of the ids)"));
+        }
+        Ok(deleted)
+    })
+    .await;
+    if let Err(Error::NotFound { .. }) = &deleted {
+        // The savepoint is rolled back: name the id that is not the merchant's.
+        ensure_exist::<E>(txn, merchant, &ids).await?;
+    }
+    deleted
+}
+
+/// Checks a Freshdesk id: non-empty and at most 255 bytes (MariaDB stores
+/// them as `VARCHAR(255)`).
+pub(crate) fn check_freshdesk_id(field: &'static str, index: usize, id: &str) -> Result<()> {
+    if id.trim().is_empty() {
+        return Err(Error::invalid_input(
+            field,
+            format!("row {index}: must not be empty"),
+        ));
+    }
+    if id.len() > 255 {
+        return Err(Error::invalid_input(
+            field,
+            format!("row {index}: must be at most 255 bytes, got {}", id.len()),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks that no Freshdesk id appears twice in one upsert batch (an upsert
+/// cannot update one row twice in a statement).
+pub(crate) fn check_unique_in_batch<'a>(
+    field: &'static str,
+    ids: impl IntoIterator<Item = &'a str>,
+) -> Result<()> {
+    let mut seen = BTreeSet::new();
+    for id in ids {
+        if !seen.insert(id) {
+            return Err(Error::invalid_input(
+                field,
+                format!("`{id}` appears more than once in the batch"),
+            ));
+        }
+    }
+    Ok(())
+}
