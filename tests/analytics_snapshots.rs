@@ -40,11 +40,36 @@ async fn reports_match_the_committed_snapshot() {
     demo::fill(&txn, &config).await.unwrap();
 
     let cases = [
-        ("october_utc", date(2026, 10, 1), date(2026, 11, 1), "+00:00"),
-        ("quarter_india", date(2026, 8, 3), date(2026, 11, 2), "+05:30"),
-        ("week_baker_island", date(2026, 10, 15), date(2026, 10, 22), "-12:00"),
-        ("week_kiribati", date(2026, 10, 25), date(2026, 11, 1), "+14:00"),
-        ("one_day_newfoundland", date(2026, 10, 20), date(2026, 10, 21), "-03:30"),
+        (
+            "october_utc",
+            date(2026, 10, 1),
+            date(2026, 11, 1),
+            "+00:00",
+        ),
+        (
+            "quarter_india",
+            date(2026, 8, 3),
+            date(2026, 11, 2),
+            "+05:30",
+        ),
+        (
+            "week_baker_island",
+            date(2026, 10, 15),
+            date(2026, 10, 22),
+            "-12:00",
+        ),
+        (
+            "week_kiribati",
+            date(2026, 10, 25),
+            date(2026, 11, 1),
+            "+14:00",
+        ),
+        (
+            "one_day_newfoundland",
+            date(2026, 10, 20),
+            date(2026, 10, 21),
+            "-03:30",
+        ),
     ];
     let mut actual = Map::new();
     for (position, merchant) in config.merchant_ids().into_iter().enumerate() {

@@ -1,0 +1,155 @@
+//! Index use on PostgreSQL: every statement of the report, EXPLAINed on a
+//! realistic table, reads the ticket and rating tables through their
+//! merchant-leading indexes, never a sequential scan of the whole table.
+//!
+//! The data is generated server-side (`generate_series`) in a transaction
+//! that is rolled back, then `ANALYZE`d so the planner sees real sizes:
+//!
+//! * `report_statements_use_merchant_indexes` (runs with the suite when
+//!   `DATABASE_URL` is PostgreSQL): a merchant of 100,000 tickets among
+//!   300,000 tickets of 30 other merchants;
+//! * `report_statements_use_merchant_indexes_at_scale` (`#[ignore]`d; run
+//!   with `cargo test --all-features --test analytics_explain -- --ignored
+//!   --nocapture`): a merchant of 1,000,000 tickets among 1,000,000 tickets
+//!   of 50 other merchants. It prints every plan.
+//!
+//! On other backends the tests return at once.
+
+mod analytics_support;
+
+use std::sync::{Arc, Mutex};
+
+use analytics_support::{at, date};
+use freshdesk_store::analytics::{ReportParams, report};
+use freshdesk_store::testing::{AgentFactory, unique_merchant_id};
+use freshdesk_store::{MerchantId, PoolConfig};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement, TransactionTrait};
+
+/// Inserts `n` tickets of `merchant` over two years (one every 63 s × …),
+/// with responders, first responses, SLA deadlines, resolutions and tags,
+/// and ratings for one ticket in ten.
+async fn fill(txn: &DatabaseTransaction, merchant: MerchantId, n: i64, spacing_secs: i64) {
+    for _ in 0..20 {
+        AgentFactory::new(merchant).insert(txn).await.unwrap();
+    }
+    let tickets = format!(
+        "WITH a AS (SELECT array_agg(id ORDER BY id) AS ids FROM freshdesk_agent WHERE merchant_id = {m})
+         INSERT INTO freshdesk_unified_ticket_view (merchant_id, freshdesk_ticket_id, subject, status,
+             priority, responder_id, created_at, updated_at, first_responded_at, first_response_time,
+             fr_due_by, due_by, resolved_at, tags, custom_fields, processed)
+         SELECT {m}, 'x-' || i, 'subject', (ARRAY[2, 3, 4, 5, 6, 7])[1 + i % 6], 1 + i % 4,
+             a.ids[1 + i % 20], c, c, c + fr, EXTRACT(EPOCH FROM fr)::bigint,
+             c + INTERVAL '4 hours', c + INTERVAL '3 days',
+             CASE WHEN i % 6 IN (2, 3) THEN c + (i % 500000) * INTERVAL '1 second' END,
+             jsonb_build_array('tag' || (i % 37), 'tag' || (i % 11)), '{{}}'::jsonb, false
+         FROM generate_series(1, {n}) AS i, a,
+             LATERAL (SELECT TIMESTAMPTZ '2024-11-01 00:00:00+00' + i * INTERVAL '{spacing_secs} seconds' AS c,
+                             (i % 7200) * INTERVAL '1 second' AS fr) AS x",
+        m = merchant.get()
+    );
+    txn.execute_unprepared(&tickets).await.unwrap();
+    let ratings = format!(
+        "INSERT INTO freshdesk_rating (merchant_id, ticket_id, freshdesk_rating_id, rating, created_at)
+         SELECT merchant_id, id, 'r-' || id, CASE WHEN id % 3 = 0 THEN 100 ELSE 102 END,
+                created_at + INTERVAL '2 days'
+         FROM freshdesk_unified_ticket_view WHERE merchant_id = {m} AND id % 10 = 0",
+        m = merchant.get()
+    );
+    txn.execute_unprepared(&ratings).await.unwrap();
+}
+
+async fn explain_report(big: i64, others: i64, other_merchants: i64) {
+    let Ok(url) = std::env::var("DATABASE_URL") else {
+        return;
+    };
+    if !url.starts_with("postgres") {
+        return;
+    }
+    let mut config = PoolConfig::from_url(&url).unwrap();
+    config.statement_timeout = None;
+    let mut db = config.connect().await.unwrap();
+    assert_eq!(db.get_database_backend(), DbBackend::Postgres);
+    let log: Arc<Mutex<Vec<Statement>>> = Arc::default();
+    let sink = log.clone();
+    db.set_metric_callback(move |info| sink.lock().unwrap().push(info.statement.clone()));
+    // The schema is there: the suite's TestDb migrated it (or run it first).
+    freshdesk_store::testing::TestDb::connect().await.unwrap();
+
+    let txn = db.begin().await.unwrap();
+    let merchant = unique_merchant_id();
+    let started = std::time::Instant::now();
+    // Two years of tickets for the big merchant, the others spread likewise.
+    fill(&txn, merchant, big, 63_072_000 / big).await;
+    for _ in 0..other_merchants {
+        let n = others / other_merchants;
+        fill(&txn, unique_merchant_id(), n, 63_072_000 / n).await;
+    }
+    txn.execute_unprepared("ANALYZE freshdesk_unified_ticket_view")
+        .await
+        .unwrap();
+    txn.execute_unprepared("ANALYZE freshdesk_rating")
+        .await
+        .unwrap();
+    eprintln!(
+        "filled {big} + {others} tickets in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    let params = ReportParams {
+        merchant,
+        from: date(2026, 10, 1),
+        to: date(2026, 11, 1),
+        utc_offset: "+05:30".parse().unwrap(),
+        now: at(2026, 11, 1, 0, 0, 0),
+    };
+    log.lock().unwrap().clear();
+    let started = std::time::Instant::now();
+    let r = report(&txn, &params).await.unwrap();
+    eprintln!(
+        "report in {:.3} s: {} created, {} resolved, {} open",
+        started.elapsed().as_secs_f64(),
+        r.tickets_created,
+        r.tickets_resolved,
+        r.open_backlog
+    );
+    assert!(r.tickets_created > 0 && r.tickets_resolved > 0 && r.csat.ratings > 0);
+    let statements: Vec<Statement> = log.lock().unwrap().drain(..).collect();
+    assert_eq!(statements.len(), 9);
+
+    let mut offenders = Vec::new();
+    for st in statements {
+        let explain = Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            format!("EXPLAIN {}", st.sql),
+            st.values.clone().map(|v| v.0).unwrap_or_default(),
+        );
+        let plan: Vec<String> = txn
+            .query_all_raw(explain)
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.try_get_by_index::<String>(0).unwrap())
+            .collect();
+        let plan = plan.join("\n");
+        eprintln!("\n{}\n{plan}", st.sql);
+        if plan.contains("Seq Scan on freshdesk_unified_ticket_view")
+            || plan.contains("Seq Scan on freshdesk_rating")
+        {
+            offenders.push(st.sql.clone());
+        }
+    }
+    assert!(offenders.is_empty(), "sequential scans in: {offenders:#?}");
+}
+
+/// A 100,000-ticket merchant among 300,000 tickets of 30 others.
+#[tokio::test]
+async fn report_statements_use_merchant_indexes() {
+    explain_report(100_000, 300_000, 30).await;
+}
+
+/// A 1,000,000-ticket merchant among 1,000,000 tickets of 50 others.
+#[tokio::test]
+#[ignore = "fills 2,000,000 rows on PostgreSQL; run with --ignored"]
+async fn report_statements_use_merchant_indexes_at_scale() {
+    explain_report(1_000_000, 1_000_000, 50).await;
+}
