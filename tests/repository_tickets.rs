@@ -709,7 +709,10 @@ async fn children_load_in_a_fixed_number_of_statements() -> TestResult {
             .await?;
         assert_eq!(db.counter().get(), 5, "page of {size}");
         assert_eq!(page.items.len() as u64, size);
-        assert!(page.items.iter().all(|t| t.conversations.len() == 2));
+        assert!(page.items.iter().all(|t| t.ticket.merchant_id == a
+            && t.conversations.len() == 2
+            && t.conversations.iter().all(|c| c.merchant_id == a)
+            && t.ratings.iter().all(|r| r.merchant_id == a)));
     }
 
     db.counter().reset();
@@ -1222,4 +1225,38 @@ async fn migrate_merchant_data_conflict_moves_nothing() -> TestResult {
         .unwrap_err();
     assert!(err.is_conflict(ConflictKind::ForeignKey), "{err}");
     Ok(())
+}
+
+/// Past the bind-parameter limit, ids are split into chunks: one statement
+/// per chunk for the tickets, their conversations and their ratings.
+#[tokio::test]
+async fn children_load_in_chunks_past_the_bind_limit() -> TestResult {
+    let db = TestDb::connect().await?;
+    let txn = db.begin().await?;
+    let (a, b) = (unique_merchant_id(), unique_merchant_id());
+    seed(&txn, b, 3).await;
+    let n = 33_000usize;
+    let rows = (0..n)
+        .map(|i| NewTicket::new(format!("chunk-{i}"), "s", at(0)))
+        .collect();
+    REPO.insert_many(&txn, a, rows).await?;
+    let ids: Vec<TicketId> = all_rows(&txn, a).await.iter().map(|t| t.id).collect();
+    let mut with_theirs = ids.clone();
+    with_theirs.extend(ids_of_merchant(&txn, b).await);
+    db.counter().reset();
+    let loaded = REPO.get_many_with_children(&txn, a, &with_theirs).await?;
+    assert_eq!(loaded.len(), n);
+    assert!(loaded.iter().all(|t| t.ticket.merchant_id == a));
+    // 32,750 ids per statement on SQLite, 65,519 on PostgreSQL and MariaDB;
+    // no requesters or responders, so three statements per chunk.
+    let chunks = match db.backend() {
+        DbBackend::Sqlite => 2,
+        _ => 1,
+    };
+    assert_eq!(db.counter().get(), 3 * chunks);
+    Ok(())
+}
+
+async fn ids_of_merchant(txn: &DatabaseTransaction, m: MerchantId) -> Vec<TicketId> {
+    all_rows(txn, m).await.iter().map(|t| t.id).collect()
 }
