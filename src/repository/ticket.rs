@@ -382,9 +382,11 @@ pub trait TicketRepository: Send + Sync {
 
     /// Inserts tickets for the merchant; returns how many were inserted.
     ///
-    /// Runs 1 statement that checks the requesters exist (when any ticket
-    /// has one), 1 that checks the responders exist (likewise), then 1
-    /// `INSERT` per chunk of rows; no per-row round trips.
+    /// Runs 1 statement that checks the requesters exist (skipped when no
+    /// ticket has one; 1 per chunk of distinct ids), 1 that checks the
+    /// responders exist (likewise), then 1 `INSERT` per chunk of rows (1,638
+    /// tickets on SQLite, 3,276 on PostgreSQL and MariaDB); no per-row round
+    /// trips.
     ///
     /// # Errors
     ///
@@ -423,7 +425,8 @@ pub trait TicketRepository: Send + Sync {
 
     /// Inserts conversations; returns how many were inserted.
     ///
-    /// Runs 1 statement that checks the tickets exist, then 1 `INSERT` per
+    /// Runs 1 statement that checks the tickets exist (1 per chunk of
+    /// distinct ticket ids; none for an empty batch), then 1 `INSERT` per
     /// chunk of rows.
     ///
     /// # Errors
