@@ -24,7 +24,7 @@ async fn main() -> ExitCode {
         return fail("no database: pass --database-url URL or set DATABASE_URL");
     };
     match run(&url).await {
-        Ok(applied) if applied == 0 => {
+        Ok(0) => {
             println!("schema is up to date (nothing to apply)");
             ExitCode::SUCCESS
         }

@@ -1,7 +1,7 @@
 //! Typed ids: a [`MerchantId`] cannot be passed where a [`TicketId`] is expected.
 //!
 //! Every id is a positive 64-bit integer. The constructors reject zero and
-//! negative values with [`Error::InvalidInput`](crate::Error::InvalidInput),
+//! negative values with [`Error::InvalidInput`],
 //! so a merchant id that came from a query string or a message is checked
 //! once, at the edge, and carried as a type from then on.
 

@@ -134,7 +134,7 @@ async fn serializable_counter_under_contention_is_exact() {
                             ))
                             .await?
                             .expect("counter row");
-                        let n: i64 = row.try_get("", "n").map_err(DbErr::from)?;
+                        let n: i64 = row.try_get("", "n")?;
                         txn.execute_raw(stmt(
                             backend,
                             "UPDATE fdstore_test_counter SET n = ? WHERE id = ?",

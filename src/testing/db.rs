@@ -28,7 +28,7 @@ pub struct TestDb {
 }
 
 impl TestDb {
-    /// Connects to `DATABASE_URL` (in-memory SQLite when unset) and makes
+    /// Connects to `DATABASE_URL` (in-memory SQLite when unset or empty) and makes
     /// sure the schema is there.
     ///
     /// # Errors
@@ -36,7 +36,10 @@ impl TestDb {
     /// [`Error::Database`](crate::Error::Database) when the server cannot be
     /// reached or the migrations fail.
     pub async fn connect() -> Result<Self> {
-        let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_TEST_URL.to_owned());
+        let url = std::env::var("DATABASE_URL")
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_TEST_URL.to_owned());
         Self::connect_to(&url).await
     }
 

@@ -525,10 +525,8 @@ impl TicketPlan {
             let n = rng.range(1, 5);
             for c in 0..n {
                 let incoming = c % 2 == 0;
-                if !incoming {
-                    if let Some(first) = first_responded_at.filter(|_| c == 1) {
-                        at = first;
-                    }
+                if let Some(first) = first_responded_at.filter(|_| !incoming && c == 1) {
+                    at = first;
                 }
                 if at > anchor {
                     break;
