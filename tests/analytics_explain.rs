@@ -2,8 +2,11 @@
 //! realistic table, reads the ticket and rating tables through their
 //! merchant-leading indexes, never a sequential scan of the whole table.
 //!
-//! The data is generated server-side (`generate_series`) in a transaction
-//! that is rolled back, then `ANALYZE`d so the planner sees real sizes:
+//! Each test creates a PostgreSQL database of its own, generates the data
+//! server-side (`generate_series`), commits it and runs `VACUUM ANALYZE`,
+//! so the planner sees a table like a live one (sizes, statistics, and the
+//! visibility map that index-only scans need), and drops the database at
+//! the end:
 //!
 //! * `report_statements_use_merchant_indexes` (runs with the suite when
 //!   `DATABASE_URL` is PostgreSQL): a merchant of 100,000 tickets among
@@ -21,6 +24,7 @@ use std::sync::{Arc, Mutex};
 
 use analytics_support::{at, date};
 use freshdesk_store::analytics::{ReportParams, report};
+use freshdesk_store::migration::{Migrator, MigratorTrait};
 use freshdesk_store::testing::{AgentFactory, unique_merchant_id};
 use freshdesk_store::{MerchantId, PoolConfig};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement, TransactionTrait};
@@ -58,6 +62,18 @@ async fn fill(txn: &DatabaseTransaction, merchant: MerchantId, n: i64, spacing_s
     txn.execute_unprepared(&ratings).await.unwrap();
 }
 
+/// `url` with its database name replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let root = &base[..base.rfind('/').expect("a database URL has a path")];
+    match query {
+        Some(q) => format!("{root}/{name}?{q}"),
+        None => format!("{root}/{name}"),
+    }
+}
+
 async fn explain_report(big: i64, others: i64, other_merchants: i64) {
     let Ok(url) = std::env::var("DATABASE_URL") else {
         return;
@@ -65,29 +81,41 @@ async fn explain_report(big: i64, others: i64, other_merchants: i64) {
     if !url.starts_with("postgres") {
         return;
     }
-    let mut config = PoolConfig::from_url(&url).unwrap();
+    // A database of its own, committed and vacuumed like a live one (the
+    // planner needs the visibility map for index-only scans), dropped at
+    // the end.
+    let name = format!("fdstore_explain_{}_{big}", std::process::id());
+    let admin = PoolConfig::from_url(&url).unwrap().connect().await.unwrap();
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+        .await
+        .unwrap();
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let mut config = PoolConfig::from_url(&with_database(&url, &name)).unwrap();
     config.statement_timeout = None;
     let mut db = config.connect().await.unwrap();
-    assert_eq!(db.get_database_backend(), DbBackend::Postgres);
     let log: Arc<Mutex<Vec<Statement>>> = Arc::default();
     let sink = log.clone();
     db.set_metric_callback(move |info| sink.lock().unwrap().push(info.statement.clone()));
-    // The schema is there: the suite's TestDb migrated it (or run it first).
-    freshdesk_store::testing::TestDb::connect().await.unwrap();
+    Migrator::up(&db, None).await.unwrap();
 
+    let started = std::time::Instant::now();
     let txn = db.begin().await.unwrap();
     let merchant = unique_merchant_id();
-    let started = std::time::Instant::now();
     // Two years of tickets for the big merchant, the others spread likewise.
     fill(&txn, merchant, big, 63_072_000 / big).await;
     for _ in 0..other_merchants {
         let n = others / other_merchants;
         fill(&txn, unique_merchant_id(), n, 63_072_000 / n).await;
     }
-    txn.execute_unprepared("ANALYZE freshdesk_unified_ticket_view")
+    txn.commit().await.unwrap();
+    db.execute_unprepared("VACUUM ANALYZE freshdesk_unified_ticket_view")
         .await
         .unwrap();
-    txn.execute_unprepared("ANALYZE freshdesk_rating")
+    db.execute_unprepared("VACUUM ANALYZE freshdesk_rating")
         .await
         .unwrap();
     eprintln!(
@@ -104,7 +132,7 @@ async fn explain_report(big: i64, others: i64, other_merchants: i64) {
     };
     log.lock().unwrap().clear();
     let started = std::time::Instant::now();
-    let r = report(&txn, &params).await.unwrap();
+    let r = report(&db, &params).await.unwrap();
     eprintln!(
         "report in {:.3} s: {} created, {} resolved, {} open",
         started.elapsed().as_secs_f64(),
@@ -112,18 +140,16 @@ async fn explain_report(big: i64, others: i64, other_merchants: i64) {
         r.tickets_resolved,
         r.open_backlog
     );
-    assert!(r.tickets_created > 0 && r.tickets_resolved > 0 && r.csat.ratings > 0);
     let statements: Vec<Statement> = log.lock().unwrap().drain(..).collect();
-    assert_eq!(statements.len(), 9);
 
     let mut offenders = Vec::new();
-    for st in statements {
+    for st in &statements {
         let explain = Statement::from_sql_and_values(
             DbBackend::Postgres,
             format!("EXPLAIN {}", st.sql),
             st.values.clone().map(|v| v.0).unwrap_or_default(),
         );
-        let plan: Vec<String> = txn
+        let plan: Vec<String> = db
             .query_all_raw(explain)
             .await
             .unwrap()
@@ -138,6 +164,14 @@ async fn explain_report(big: i64, others: i64, other_merchants: i64) {
             offenders.push(st.sql.clone());
         }
     }
+    db.close().await.unwrap();
+    admin
+        .execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .await
+        .unwrap();
+
+    assert!(r.tickets_created > 0 && r.tickets_resolved > 0 && r.csat.ratings > 0);
+    assert_eq!(statements.len(), 9);
     assert!(offenders.is_empty(), "sequential scans in: {offenders:#?}");
 }
 

@@ -15,7 +15,7 @@ use freshdesk_store::testing::{
     AgentFactory, RatingFactory, TestDb, TicketFactory, unique_merchant_id,
 };
 use freshdesk_store::{Error, MerchantId};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseTransaction};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseTransaction};
 
 fn params(merchant: MerchantId, from: NaiveDate, to: NaiveDate, offset: &str) -> ReportParams {
     ReportParams {
@@ -514,4 +514,46 @@ async fn invalid_params_are_rejected() {
         }
     }
     assert_eq!(db.counter().get(), 0);
+}
+
+/// On PostgreSQL, the percentiles agree with `percentile_cont` itself.
+#[tokio::test]
+async fn percentiles_agree_with_postgres_percentile_cont() {
+    let db = TestDb::connect().await.unwrap();
+    if db.backend() != sea_orm::DbBackend::Postgres {
+        return;
+    }
+    let txn = db.begin().await.unwrap();
+    let merchant = unique_merchant_id();
+    let config = DemoConfig::new(1, 300, 3)
+        .first_merchant(merchant)
+        .anchor(at(2026, 11, 1, 0, 0, 0));
+    demo::fill(&txn, &config).await.unwrap();
+    let p = params(merchant, date(2026, 8, 1), date(2026, 11, 1), "+05:30");
+    let w = p.window().unwrap();
+    let r = report(&txn, &p).await.unwrap();
+    let sql = "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY first_response_time),
+                      percentile_cont(0.9) WITHIN GROUP (ORDER BY first_response_time)
+               FROM freshdesk_unified_ticket_view
+               WHERE merchant_id = $1 AND created_at >= $2 AND created_at < $3";
+    let row = txn
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            sql,
+            [merchant.get().into(), w.start().into(), w.end().into()],
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let p50: f64 = row.try_get_by_index(0).unwrap();
+    let p90: f64 = row.try_get_by_index(1).unwrap();
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(1.0);
+    assert!(
+        close(p50, r.first_response.p50_secs.unwrap()),
+        "{p50} {r:?}"
+    );
+    assert!(
+        close(p90, r.first_response.p90_secs.unwrap()),
+        "{p90} {r:?}"
+    );
 }

@@ -74,63 +74,48 @@ pub async fn resolution<C: ConnectionTrait>(db: &C, w: &Window) -> Result<Durati
 /// Percentiles computed, as tenths: p50 and p90.
 const PERCENTILES: [(u32, &str); 2] = [(5, "p50_secs"), (9, "p90_secs")];
 
-/// Statistics of the integer expression `x` over the rows of `base` (one
-/// statement).
+/// Statistics of the integer expression `x` over the rows of `base`: one
+/// statement, `ROW_NUMBER()` and `COUNT(*) OVER ()` in a derived table and
+/// the aggregates over it.
 async fn stats<C: ConnectionTrait>(
     db: &C,
     dialect: Dialect,
     mut base: SelectStatement,
     x: &str,
 ) -> Result<DurationStats> {
-    let q = match dialect {
-        Dialect::Postgres => {
-            select_as(&mut base, "COUNT(*)".to_owned(), "n");
-            select_as(&mut base, dialect.avg(x), "avg_secs");
-            select_as(&mut base, format!("MIN({x})"), "min_secs");
-            select_as(&mut base, format!("MAX({x})"), "max_secs");
-            for (tenths, alias) in PERCENTILES {
-                select_as(
-                    &mut base,
-                    format!("percentile_cont(0.{tenths}) WITHIN GROUP (ORDER BY {x})"),
-                    alias,
-                );
-            }
-            base
-        }
-        Dialect::MySql | Dialect::Sqlite => {
-            // Number the values in order, then interpolate between the two
-            // ranks around (n - 1) * p + 1, as percentile_cont does.
-            select_as(&mut base, x.to_owned(), "x");
-            select_as(&mut base, format!("ROW_NUMBER() OVER (ORDER BY {x})"), "rn");
-            select_as(&mut base, "COUNT(*) OVER ()".to_owned(), "cnt");
-            let (x, rn, cnt) = (
-                dialect.col("s", "x"),
-                dialect.col("s", "rn"),
-                dialect.col("s", "cnt"),
-            );
-            let mut q = Query::select();
-            q.from_subquery(base, Alias::new("s"));
-            select_as(&mut q, "COUNT(*)".to_owned(), "n");
-            select_as(&mut q, dialect.avg(&x), "avg_secs");
-            select_as(&mut q, format!("MIN({x})"), "min_secs");
-            select_as(&mut q, format!("MAX({x})"), "max_secs");
-            for (tenths, alias) in PERCENTILES {
-                let scaled = format!("({tenths} * ({cnt} - 1))");
-                let lo = format!("({} + 1)", dialect.int_div(&scaled, "10"));
-                let lo_val = format!("MAX(CASE WHEN {rn} = {lo} THEN {x} END)");
-                let hi_val =
-                    format!("COALESCE(MAX(CASE WHEN {rn} = {lo} + 1 THEN {x} END), {lo_val})");
-                let frac = format!("MAX({} / 10)", dialect.double(&format!("{scaled} % 10")));
-                let (lo_val, hi_val) = (dialect.double(&lo_val), dialect.double(&hi_val));
-                select_as(
-                    &mut q,
-                    format!("{lo_val} + ({hi_val} - {lo_val}) * {frac}"),
-                    alias,
-                );
-            }
-            q
-        }
-    };
+    // Number the values in order, then interpolate between the two ranks
+    // around (n - 1) * p + 1, as percentile_cont does. The same SQL on
+    // every backend, so the floats come out bit for bit the same
+    // (PostgreSQL's own percentile_cont rounds the fraction differently in
+    // the last bits).
+    select_as(&mut base, x.to_owned(), "x");
+    select_as(&mut base, format!("ROW_NUMBER() OVER (ORDER BY {x})"), "rn");
+    select_as(&mut base, "COUNT(*) OVER ()".to_owned(), "cnt");
+    let (x, rn, cnt) = (
+        dialect.col("s", "x"),
+        dialect.col("s", "rn"),
+        dialect.col("s", "cnt"),
+    );
+    let mut q = Query::select();
+    q.from_subquery(base, Alias::new("s"));
+    select_as(&mut q, "COUNT(*)".to_owned(), "n");
+    select_as(&mut q, dialect.avg(&x), "avg_secs");
+    select_as(&mut q, format!("MIN({x})"), "min_secs");
+    select_as(&mut q, format!("MAX({x})"), "max_secs");
+    for (tenths, alias) in PERCENTILES {
+        // 0-based position × 10 = tenths × (n - 1): exact integers.
+        let scaled = format!("({tenths} * ({cnt} - 1))");
+        let lo = format!("({} + 1)", dialect.int_div(&scaled, "10"));
+        let lo_val = format!("MAX(CASE WHEN {rn} = {lo} THEN {x} END)");
+        let hi_val = format!("COALESCE(MAX(CASE WHEN {rn} = {lo} + 1 THEN {x} END), {lo_val})");
+        let frac = format!("MAX({} / 10)", dialect.double(&format!("{scaled} % 10")));
+        let (lo_val, hi_val) = (dialect.double(&lo_val), dialect.double(&hi_val));
+        select_as(
+            &mut q,
+            format!("{lo_val} + ({hi_val} - {lo_val}) * {frac}"),
+            alias,
+        );
+    }
     let row: StatsRow = one_row(db, &q).await?;
     Ok(DurationStats {
         count: count(row.n),

@@ -31,9 +31,12 @@
 //! do not (floats agree to 1e-9 relative, everything else exactly):
 //!
 //! * **Percentiles** are continuous with linear interpolation between the
-//!   closest ranks. PostgreSQL uses `percentile_cont`; MariaDB/MySQL and
-//!   SQLite number the rows with `ROW_NUMBER()` and interpolate between the
-//!   two neighbouring ranks in the same statement.
+//!   closest ranks (PostgreSQL's `percentile_cont`). Every backend runs the
+//!   same computation: `ROW_NUMBER()` numbers the values, and the two
+//!   neighbouring ranks of `(n - 1) × p + 1` are interpolated in the same
+//!   statement with integer rank arithmetic, so the results agree bit for
+//!   bit (PostgreSQL's `percentile_cont` itself can differ in the last
+//!   bits; the tests check against it).
 //! * **Durations** are whole seconds, the fraction truncated toward zero,
 //!   before they are aggregated (`EXTRACT(EPOCH …)` on PostgreSQL,
 //!   `TIMESTAMPDIFF(SECOND, …)` on MariaDB, the RFC 3339 text taken apart on
