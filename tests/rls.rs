@@ -223,3 +223,98 @@ async fn unbound_sessions_see_nothing_and_bindings_do_not_leak() {
         .unwrap();
     assert_eq!(row.try_get::<String>("", "v").unwrap(), "");
 }
+
+/// RLS as the only guard: bound to merchant `a`, repository and analytics
+/// calls that *name* merchant `b` (so the crate's own filters would let
+/// `b`'s rows through) find, count, change and delete nothing of `b`.
+#[tokio::test]
+async fn repository_calls_naming_another_merchant_are_stopped_by_rls() {
+    use freshdesk_store::analytics::{ReportParams, report};
+    use freshdesk_store::repository::{
+        AgentRepository, CursorRequest, SeaAgentRepository, SeaTicketRepository, TicketFilter,
+        TicketRepository,
+    };
+
+    let db = TestDb::connect().await.unwrap();
+    if db.backend() != DbBackend::Postgres {
+        return; // covered by unfiltered_reads_see_only_the_bound_merchant
+    }
+    enable_rls(&db).await;
+    let txn = db.begin().await.unwrap();
+    let (a, b) = two_merchants(&txn).await;
+    let b_ids: Vec<_> = ticket::Entity::find()
+        .filter(ticket::Column::MerchantId.eq(b))
+        .all(&txn)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
+    let sp = txn.begin().await.unwrap();
+    become_app(&sp, a).await;
+    let repo = SeaTicketRepository;
+    let all = TicketFilter::new();
+    assert_eq!(repo.count(&sp, b, &all).await.unwrap(), 0);
+    assert!(
+        repo.list(&sp, b, &all, &CursorRequest::first(50))
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    assert!(
+        repo.list_with_children(&sp, b, &all, &CursorRequest::first(50))
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    assert!(matches!(
+        repo.get(&sp, b, b_ids[0]).await.unwrap_err(),
+        Error::NotFound { .. }
+    ));
+    assert!(
+        SeaAgentRepository
+            .list(&sp, b, None, 50)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    assert_eq!(SeaAgentRepository.count(&sp, b).await.unwrap(), 0);
+    let inner = sp.begin().await.unwrap();
+    let processed = repo.mark_processed(&inner, b, &b_ids).await;
+    assert!(
+        matches!(processed, Ok(0) | Err(Error::NotFound { .. })),
+        "{processed:?}"
+    );
+    drop(inner);
+    let inner = sp.begin().await.unwrap();
+    let deleted = repo.delete(&inner, b, &b_ids).await;
+    assert!(
+        matches!(deleted, Ok(0) | Err(Error::NotFound { .. })),
+        "{deleted:?}"
+    );
+    drop(inner);
+    let params = ReportParams {
+        merchant: b,
+        from: chrono::NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(),
+        to: chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+        utc_offset: "+00:00".parse().unwrap(),
+        now: default_created_at(),
+    };
+    let r = report(&sp, &params).await.unwrap();
+    assert_eq!(
+        (r.tickets_created, r.open_backlog, r.csat.ratings),
+        (0, 0, 0)
+    );
+    drop(sp);
+    // As the owner again: all of b's rows are there, unchanged.
+    let b_tickets = ticket::Entity::find()
+        .filter(ticket::Column::MerchantId.eq(b))
+        .filter(ticket::Column::Processed.eq(false))
+        .count(&txn)
+        .await
+        .unwrap();
+    assert_eq!(b_tickets, 3);
+}
