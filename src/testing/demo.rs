@@ -429,7 +429,9 @@ impl TicketPlan {
     fn generate(config: &DemoConfig, people: &MerchantPeople, i: u32) -> Self {
         let mut rng = Rng::new(&[config.seed, people.index, 2, u64::from(i)]);
         let anchor = config.anchor;
-        let at_most_anchor = |t: DateTime<Utc>| t.min(anchor);
+        // Seconds from `t` to the anchor: later timestamps are drawn inside
+        // this room, so nothing lies after the anchor and nothing piles up on it.
+        let room = |t: DateTime<Utc>| (anchor - t).num_seconds().max(0);
         let created_at = anchor - Duration::seconds(rng.range(60, 90 * 86_400));
         let age_days = (anchor - created_at).num_days();
 
@@ -483,15 +485,15 @@ impl TicketPlan {
         let reopened = !status.is_resolved() && rng.chance(3);
         let resolved_at = if status.is_resolved() || reopened {
             let after = first_responded_at.unwrap_or(created_at);
-            let t = after + Duration::seconds(rng.range(600, 10 * 86_400));
-            Some(at_most_anchor(t))
+            let room = room(after);
+            Some(after + Duration::seconds(rng.range(room.min(600), room.min(10 * 86_400))))
         } else {
             None
         };
         let closed_at = match (status, resolved_at) {
-            (TicketStatus::Closed, Some(r)) => Some(at_most_anchor(
-                r + Duration::seconds(rng.range(0, 2 * 86_400)),
-            )),
+            (TicketStatus::Closed, Some(r)) => {
+                Some(r + Duration::seconds(rng.range(0, room(r).min(2 * 86_400))))
+            }
             _ => None,
         };
         let n_tags = rng.weighted(&[(0usize, 25), (1, 35), (2, 25), (3, 10), (4, 5)]);
