@@ -278,6 +278,22 @@ pub trait TicketRepository: Send + Sync {
     /// Runs 1 statement per batch, plus 1 that finds the end when the last
     /// batch is full.
     ///
+    /// The stream borrows the transaction, so the transaction cannot be
+    /// committed, rolled back or dropped while the stream is alive — the
+    /// compiler refuses it:
+    ///
+    /// ```compile_fail,E0505
+    /// # async fn f(db: &sea_orm::DatabaseConnection, m: freshdesk_store::MerchantId) -> freshdesk_store::Result<()> {
+    /// use freshdesk_store::repository::{SeaTicketRepository, TicketFilter, TicketRepository};
+    /// use futures_util::StreamExt;
+    /// use sea_orm::TransactionTrait;
+    /// let txn = db.begin().await?;
+    /// let mut batches = SeaTicketRepository.stream_batches(&txn, m, TicketFilter::new(), 500)?;
+    /// drop(txn); // error[E0505]: cannot move out of `txn` because it is borrowed
+    /// let _ = batches.next().await;
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`Error::InvalidInput`] at once for a batch size of 0 or above
