@@ -1,6 +1,12 @@
 //! Write inputs: what a caller gives to insert or upsert a ticket, a
 //! conversation or a rating. None of them carries a merchant id: the
 //! repository sets it from its `merchant` argument.
+//!
+//! No text of a write (ids, subject, body, feedback, tags, names, emails,
+//! or any string or key inside `custom_fields`) may contain a NUL
+//! character: PostgreSQL cannot store one, so every backend rejects it the
+//! same way, with [`Error::InvalidInput`] naming the field, before
+//! anything is sent.
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{ActiveValue::Set, NotSet};
@@ -16,6 +22,39 @@ use crate::ids::{AgentId, ContactId, MerchantId, TicketId};
 /// every backend reads back the same instant.
 pub(crate) fn micros(t: DateTime<Utc>) -> DateTime<Utc> {
     t.trunc_subsecs(6)
+}
+
+/// Rejects text with a NUL character, on every backend alike: PostgreSQL
+/// cannot store one in `text` or `jsonb`, so no backend accepts it.
+pub(crate) fn check_text(field: &'static str, index: usize, value: &str) -> Result<()> {
+    if value.contains('\0') {
+        return Err(Error::invalid_input(
+            field,
+            format!("row {index}: must not contain a NUL character"),
+        ));
+    }
+    Ok(())
+}
+
+/// [`check_text`] on every string and object key of a JSON document
+/// (walked without recursion, so any depth is safe).
+fn check_json_text(field: &'static str, index: usize, value: &serde_json::Value) -> Result<()> {
+    use serde_json::Value;
+    let mut pending = vec![value];
+    while let Some(value) = pending.pop() {
+        match value {
+            Value::String(s) => check_text(field, index, s)?,
+            Value::Array(items) => pending.extend(items),
+            Value::Object(map) => {
+                for (key, item) in map {
+                    check_text(field, index, key)?;
+                    pending.push(item);
+                }
+            }
+            Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        }
+    }
+    Ok(())
 }
 
 /// A ticket to insert or upsert.
@@ -93,13 +132,18 @@ impl NewTicket {
 
     pub(crate) fn validate(&self, index: usize) -> Result<()> {
         check_freshdesk_id("freshdesk_ticket_id", index, &self.freshdesk_ticket_id)?;
+        check_text("freshdesk_ticket_id", index, &self.freshdesk_ticket_id)?;
+        check_text("subject", index, &self.subject)?;
+        for tag in &self.tags {
+            check_text("tags", index, tag)?;
+        }
         if !self.custom_fields.is_object() {
             return Err(Error::invalid_input(
                 "custom_fields",
                 format!("row {index}: must be a JSON object"),
             ));
         }
-        Ok(())
+        check_json_text("custom_fields", index, &self.custom_fields)
     }
 
     pub(crate) fn into_active(self, merchant: MerchantId) -> ticket::ActiveModel {
@@ -176,7 +220,13 @@ impl NewConversation {
             "freshdesk_conversation_id",
             index,
             &self.freshdesk_conversation_id,
-        )
+        )?;
+        check_text(
+            "freshdesk_conversation_id",
+            index,
+            &self.freshdesk_conversation_id,
+        )?;
+        check_text("body", index, &self.body)
     }
 
     pub(crate) fn into_active(self, merchant: MerchantId) -> conversation::ActiveModel {
@@ -227,7 +277,9 @@ impl NewRating {
     }
 
     pub(crate) fn validate(&self, index: usize) -> Result<()> {
-        check_freshdesk_id("freshdesk_rating_id", index, &self.freshdesk_rating_id)
+        check_freshdesk_id("freshdesk_rating_id", index, &self.freshdesk_rating_id)?;
+        check_text("freshdesk_rating_id", index, &self.freshdesk_rating_id)?;
+        check_text("feedback", index, self.feedback.as_deref().unwrap_or(""))
     }
 
     pub(crate) fn into_active(self, merchant: MerchantId) -> rating::ActiveModel {
@@ -240,5 +292,68 @@ impl NewRating {
             feedback: Set(self.feedback),
             created_at: Set(micros(self.created_at)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::ids::TicketId;
+
+    fn assert_nul_rejected(result: Result<()>, expected: &str) {
+        match result {
+            Err(Error::InvalidInput { field, reason }) => {
+                assert_eq!(field, expected);
+                assert!(reason.contains("NUL"), "{reason}");
+            }
+            other => panic!("expected invalid {expected}, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn nul_characters_are_rejected_in_every_text_field() {
+        let at = Utc.with_ymd_and_hms(2026, 10, 1, 0, 0, 0).unwrap();
+        let ok = NewTicket::new("fd-1", "subject", at);
+        assert!(ok.validate(0).is_ok());
+
+        assert_nul_rejected(
+            NewTicket::new("fd\0-1", "s", at).validate(0),
+            "freshdesk_ticket_id",
+        );
+        assert_nul_rejected(NewTicket::new("fd", "a\0b", at).validate(0), "subject");
+        let mut t = ok.clone();
+        t.tags = vec!["fine".into(), "bad\0".into()];
+        assert_nul_rejected(t.validate(0), "tags");
+        let mut t = ok.clone();
+        t.custom_fields = serde_json::json!({"a": [{"b": "x\0y"}]});
+        assert_nul_rejected(t.validate(0), "custom_fields");
+        let mut t = ok.clone();
+        t.custom_fields = serde_json::json!({"k\0": 1});
+        assert_nul_rejected(t.validate(0), "custom_fields");
+
+        let ticket = TicketId::new(1).unwrap();
+        assert!(
+            NewConversation::new(ticket, "c-1", "body", at)
+                .validate(0)
+                .is_ok()
+        );
+        assert_nul_rejected(
+            NewConversation::new(ticket, "c\0", "body", at).validate(0),
+            "freshdesk_conversation_id",
+        );
+        assert_nul_rejected(
+            NewConversation::new(ticket, "c-1", "\0", at).validate(0),
+            "body",
+        );
+        let mut r = NewRating::new(ticket, "r-1", 103, at);
+        assert!(r.validate(0).is_ok());
+        r.feedback = Some("great\0".into());
+        assert_nul_rejected(r.validate(0), "feedback");
+        assert_nul_rejected(
+            NewRating::new(ticket, "r\0", 103, at).validate(0),
+            "freshdesk_rating_id",
+        );
     }
 }

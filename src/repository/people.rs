@@ -25,6 +25,7 @@ macro_rules! person_repository {
         use serde::{Deserialize, Serialize};
 
         use super::bulk::{ids_per_statement, insert_chunked, write_chunked};
+        use super::input::check_text;
         use super::page::{
             CursorPage, KeyKind, KeyValue, check_page_size, decode_cursor, encode_cursor,
             fingerprint,
@@ -64,7 +65,10 @@ macro_rules! person_repository {
             }
 
             fn validate(&self, index: usize) -> Result<()> {
-                check_freshdesk_id(stringify!($fd_field), index, &self.$fd_field)
+                check_freshdesk_id(stringify!($fd_field), index, &self.$fd_field)?;
+                check_text(stringify!($fd_field), index, &self.$fd_field)?;
+                check_text("name", index, &self.name)?;
+                check_text("email", index, self.email.as_deref().unwrap_or(""))
             }
 
             fn into_active(self, merchant: MerchantId) -> $module::ActiveModel {
@@ -393,6 +397,29 @@ macro_rules! person_repository {
             ) -> Result<u64> {
                 let ids: Vec<i64> = ids.iter().map(|id| id.get()).collect();
                 delete_by_ids::<$module::Entity>(txn, merchant, &ids).await
+            }
+        }
+
+        #[cfg(test)]
+        mod validation_tests {
+            use super::*;
+
+            #[test]
+            fn nul_characters_are_rejected_in_every_text_field() {
+                assert!($New::new("fd-1", "name").email("a@b.c").validate(0).is_ok());
+                for (row, field) in [
+                    ($New::new("fd\0-1", "name"), stringify!($fd_field)),
+                    ($New::new("fd-1", "na\0me"), "name"),
+                    ($New::new("fd-1", "name").email("a\0@b.c"), "email"),
+                ] {
+                    match row.validate(3) {
+                        Err(Error::InvalidInput { field: f, reason }) => {
+                            assert_eq!(f, field);
+                            assert!(reason.contains("row 3") && reason.contains("NUL"), "{reason}");
+                        }
+                        other => panic!("expected invalid {field}, got {other:?}"),
+                    }
+                }
             }
         }
     };
