@@ -1,2 +1,255 @@
+//! Read benchmarks (issue items 2, 4 and 6).
+//!
+//! * `children_1k`: 1,000 tickets with their conversations. The crate's
+//!   eager loading (`list_with_children`, two keyset pages of 500, which also
+//!   brings ratings, requesters and responders) against the N+1 loop (the
+//!   tickets, then one query per ticket for its conversations). The
+//!   statement count of each is recorded too.
+//! * `pagination`: a page of 50 tickets of the large merchant
+//!   (`BENCH_BIG_TICKETS`), in id order (`TicketSort::IdAsc`), at the start
+//!   and at 90 % depth, by keyset (`list` with a cursor) and by offset
+//!   (`list_paginated`, which also counts the matching rows). Id order,
+//!   because the orders with a timestamp key build a keyset predicate that
+//!   PostgreSQL cannot bound by the index (see `benches/README.md`): at
+//!   1,000,000 rows, walking to 90 % depth in those orders takes hours.
+//! * `projection`: a page of 500 tickets as full rows (`list`), as ids
+//!   (`list_ids`) and as summaries (`list_summaries`).
+//!
+//! Run: `cargo bench --bench reads` (SQLite), or with
+//! `DATABASE_URL=postgres://…` / `mysql://…` and `--all-features`.
+
 mod common;
-fn main() {}
+
+use common::{DataSet, Db, Group, Recorder, timed};
+use freshdesk_store::MerchantId;
+use freshdesk_store::entity::{conversation, ticket};
+use freshdesk_store::repository::{
+    CursorRequest, SeaTicketRepository, TicketFilter, TicketRepository, TicketSort,
+};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
+
+const PAGE: u64 = 50;
+
+/// The order of the pagination benchmark.
+const SORT: TicketSort = TicketSort::IdAsc;
+
+/// The crate's way: two keyset pages of 500 with their children.
+async fn eager(db: &Db, merchant: MerchantId) -> usize {
+    let repo = SeaTicketRepository;
+    let txn = db.db.begin().await.unwrap();
+    let all = TicketFilter::new();
+    let first = repo
+        .list_with_children(&txn, merchant, &all, &CursorRequest::first(500))
+        .await
+        .unwrap();
+    let second = repo
+        .list_with_children(
+            &txn,
+            merchant,
+            &all,
+            &CursorRequest::first(500).after(first.next_cursor.clone()),
+        )
+        .await
+        .unwrap();
+    let n = first.items.len() + second.items.len();
+    let conversations: usize = first
+        .items
+        .iter()
+        .chain(&second.items)
+        .map(|t| t.conversations.len())
+        .sum();
+    assert!(conversations > n);
+    n
+}
+
+/// The anti-pattern: the tickets, then one query per ticket.
+async fn n_plus_1(db: &Db, merchant: MerchantId) -> usize {
+    let txn = db.db.begin().await.unwrap();
+    let tickets = ticket::Entity::find()
+        .filter(ticket::Column::MerchantId.eq(merchant))
+        .order_by_desc(ticket::Column::CreatedAt)
+        .order_by_desc(ticket::Column::Id)
+        .all(&txn)
+        .await
+        .unwrap();
+    let mut loaded = Vec::with_capacity(tickets.len());
+    for t in tickets {
+        let conversations = conversation::Entity::find()
+            .filter(conversation::Column::MerchantId.eq(merchant))
+            .filter(conversation::Column::TicketId.eq(t.id))
+            .order_by_asc(conversation::Column::CreatedAt)
+            .order_by_asc(conversation::Column::Id)
+            .all(&txn)
+            .await
+            .unwrap();
+        loaded.push((t, conversations));
+    }
+    loaded.len()
+}
+
+/// The cursor after the first `depth` tickets in `SORT` order, found by
+/// walking `list_ids` pages of 500.
+async fn cursor_at(db: &Db, merchant: MerchantId, depth: u64) -> Option<String> {
+    let repo = SeaTicketRepository;
+    let txn = db.db.begin().await.unwrap();
+    let mut cursor = None;
+    let mut read = 0;
+    while read < depth {
+        let size = (depth - read).min(500);
+        let page = repo
+            .list_ids(
+                &txn,
+                merchant,
+                &TicketFilter::new(),
+                &CursorRequest::first(size).sort(SORT).after(cursor),
+            )
+            .await
+            .unwrap();
+        read += page.items.len() as u64;
+        cursor = page.next_cursor;
+    }
+    cursor
+}
+
+fn main() {
+    let mut c = common::criterion();
+    let rt = common::runtime();
+    let rec = Recorder::default();
+    let repo = SeaTicketRepository;
+    let db = rt.block_on(Db::connect());
+    let backend = common::backend_name();
+
+    // 2. Eager loading vs N+1.
+    let merchant = rt.block_on(db.ensure(DataSet::Children));
+    for (name, statements) in [
+        ("crate list_with_children", {
+            let before = db.statements();
+            assert_eq!(rt.block_on(eager(&db, merchant)), 1_000);
+            db.statements() - before
+        }),
+        ("N+1 loop", {
+            let before = db.statements();
+            assert_eq!(rt.block_on(n_plus_1(&db, merchant)), 1_000);
+            db.statements() - before
+        }),
+    ] {
+        rec.note(format!(
+            "children (1,000 tickets): {name} runs {statements} statements"
+        ));
+    }
+    let mut g = Group::new(&mut c, &rt, &rec, "children_1k");
+    g.bench("crate_list_with_children", || async {
+        timed(eager(&db, merchant)).await.1
+    });
+    g.bench("n_plus_1", || async {
+        timed(n_plus_1(&db, merchant)).await.1
+    });
+    g.finish();
+    let id = |g: &str, b: &str| format!("{g}/{backend}/{b}");
+    rec.ratio(
+        "children (1,000 tickets): N+1 loop vs crate eager loading",
+        &id("children_1k", "n_plus_1"),
+        &id("children_1k", "crate_list_with_children"),
+        None,
+    );
+
+    // 4. Keyset vs offset, at the start and at 90 % depth.
+    let big = rt.block_on(db.ensure(DataSet::Big));
+    let n = u64::from(DataSet::Big.tickets());
+    let depth = n / 10 * 9;
+    let (cursor, walk) = rt.block_on(timed(cursor_at(&db, big, depth)));
+    assert!(cursor.is_some());
+    rec.note(format!(
+        "pagination: {n} tickets; walking {} keyset pages of 500 to 90 % depth took {walk:.1?}",
+        depth / 500
+    ));
+    let deep_page = depth / PAGE + 1;
+    let all = TicketFilter::new();
+    let mut g = Group::new(&mut c, &rt, &rec, "pagination");
+    let keyset = |after: Option<String>| {
+        let all = &all;
+        let db = &db;
+        async move {
+            let txn = db.db.begin().await.unwrap();
+            let req = CursorRequest::first(PAGE).sort(SORT).after(after);
+            let (page, t) = timed(repo.list(&txn, big, all, &req)).await;
+            assert_eq!(page.unwrap().items.len() as u64, PAGE);
+            t
+        }
+    };
+    let offset = |page: u64| {
+        let all = &all;
+        let db = &db;
+        async move {
+            let txn = db.db.begin().await.unwrap();
+            let (p, t) = timed(repo.list_paginated(&txn, big, all, SORT, page, PAGE)).await;
+            assert_eq!(p.unwrap().items.len() as u64, PAGE);
+            t
+        }
+    };
+    g.bench("keyset_start", || keyset(None));
+    g.bench("keyset_90pct", || keyset(cursor.clone()));
+    g.bench("offset_start", || offset(1));
+    g.bench("offset_90pct", || offset(deep_page));
+    g.finish();
+    let p = |b: &str| id("pagination", b);
+    rec.ratio(
+        "pagination: keyset at 90 % vs keyset at start",
+        &p("keyset_90pct"),
+        &p("keyset_start"),
+        Some(2.0),
+    );
+    rec.ratio(
+        "pagination: offset at 90 % vs offset at start",
+        &p("offset_90pct"),
+        &p("offset_start"),
+        None,
+    );
+    rec.ratio(
+        "pagination: offset at 90 % vs keyset at 90 %",
+        &p("offset_90pct"),
+        &p("keyset_90pct"),
+        None,
+    );
+
+    // 6. Projections vs full rows.
+    let merchant = rt.block_on(db.ensure(DataSet::Tickets100k));
+    let req = CursorRequest::first(500);
+    let mut g = Group::new(&mut c, &rt, &rec, "projection");
+    g.elements(500);
+    g.bench("full_rows", || async {
+        let txn = db.db.begin().await.unwrap();
+        let (p, t) = timed(repo.list(&txn, merchant, &all, &req)).await;
+        assert_eq!(p.unwrap().items.len(), 500);
+        t
+    });
+    g.bench("summaries", || async {
+        let txn = db.db.begin().await.unwrap();
+        let (p, t) = timed(repo.list_summaries(&txn, merchant, &all, &req)).await;
+        assert_eq!(p.unwrap().items.len(), 500);
+        t
+    });
+    g.bench("ids", || async {
+        let txn = db.db.begin().await.unwrap();
+        let (p, t) = timed(repo.list_ids(&txn, merchant, &all, &req)).await;
+        assert_eq!(p.unwrap().items.len(), 500);
+        t
+    });
+    g.finish();
+    let p = |b: &str| id("projection", b);
+    rec.ratio(
+        "projection (page of 500): full rows vs summaries",
+        &p("full_rows"),
+        &p("summaries"),
+        None,
+    );
+    rec.ratio(
+        "projection (page of 500): full rows vs ids",
+        &p("full_rows"),
+        &p("ids"),
+        None,
+    );
+
+    c.final_summary();
+    rec.finish("reads");
+}
