@@ -77,7 +77,13 @@ where
             Ok(value)
         }
         Err(err) => {
-            savepoint.rollback().await?;
+            // The work's error is what the caller acts on. If the rollback
+            // fails too, the savepoint is already gone: MariaDB rolls back
+            // the whole transaction on a deadlock, and a lost connection
+            // takes everything with it. Reporting the rollback's error
+            // instead would turn a retryable `Deadlock` into a plain
+            // database error.
+            let _ = savepoint.rollback().await;
             Err(err)
         }
     }
