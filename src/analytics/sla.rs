@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::params::Window;
 use super::sql::{self, count, one_row, ticket_col};
+use crate::entity::instant_value;
 use crate::entity::ticket::Column;
 use crate::error::Result;
 
@@ -29,9 +30,9 @@ struct SlaRow {
 /// `COUNT(CASE WHEN due IS NOT NULL AND (done > due OR (done IS NULL AND due < now)) THEN 1 END)`.
 fn breached(due: Column, done: Column, w: &Window) -> Expr {
     let condition = ticket_col(due).is_not_null().and(
-        ticket_col(done)
-            .gt(ticket_col(due))
-            .or(ticket_col(done).is_null().and(ticket_col(due).lt(w.now()))),
+        ticket_col(done).gt(ticket_col(due)).or(ticket_col(done)
+            .is_null()
+            .and(ticket_col(due).lt(instant_value(w.now())))),
     );
     Func::count(Expr::case(condition, Expr::cust("1"))).into()
 }

@@ -11,7 +11,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, IntoIden, Query, SelectStatemen
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, IdenStatic, StatementBuilder};
 
 use super::params::{UtcOffset, Window};
-use crate::entity::{rating, ticket};
+use crate::entity::{instant_value, rating, ticket};
 use crate::error::{Error, Result};
 
 /// Alias of the ticket table in every analytics statement.
@@ -152,16 +152,16 @@ pub(crate) fn merchant_tickets(w: &Window) -> SelectStatement {
 /// The merchant's tickets with `created_at` in the window.
 pub(crate) fn tickets_created_in(w: &Window) -> SelectStatement {
     let mut q = merchant_tickets(w);
-    q.and_where(ticket_col(ticket::Column::CreatedAt).gte(w.start()))
-        .and_where(ticket_col(ticket::Column::CreatedAt).lt(w.end()));
+    q.and_where(ticket_col(ticket::Column::CreatedAt).gte(instant_value(w.start())))
+        .and_where(ticket_col(ticket::Column::CreatedAt).lt(instant_value(w.end())));
     q
 }
 
 /// The merchant's tickets with `resolved_at` in the window.
 pub(crate) fn tickets_resolved_in(w: &Window) -> SelectStatement {
     let mut q = merchant_tickets(w);
-    q.and_where(ticket_col(ticket::Column::ResolvedAt).gte(w.start()))
-        .and_where(ticket_col(ticket::Column::ResolvedAt).lt(w.end()));
+    q.and_where(ticket_col(ticket::Column::ResolvedAt).gte(instant_value(w.start())))
+        .and_where(ticket_col(ticket::Column::ResolvedAt).lt(instant_value(w.end())));
     q
 }
 
@@ -171,8 +171,8 @@ pub(crate) fn ratings_created_in(w: &Window) -> SelectStatement {
     Query::select()
         .from_as(rating::Entity, Alias::new(RATING))
         .and_where(col(rating::Column::MerchantId).eq(w.merchant()))
-        .and_where(col(rating::Column::CreatedAt).gte(w.start()))
-        .and_where(col(rating::Column::CreatedAt).lt(w.end()))
+        .and_where(col(rating::Column::CreatedAt).gte(instant_value(w.start())))
+        .and_where(col(rating::Column::CreatedAt).lt(instant_value(w.end())))
         .to_owned()
 }
 

@@ -15,3 +15,18 @@ pub mod enums;
 pub mod prelude;
 pub mod rating;
 pub mod ticket;
+
+use chrono::{DateTime, Utc};
+use sea_orm::Value;
+
+/// The bind value for a timestamp column: `at` with its `+00:00` offset.
+///
+/// SeaORM binds a `DateTime<Utc>` to MariaDB/MySQL as a `TIMESTAMP`
+/// parameter, which the server cannot hold outside 1970–2038 (it becomes
+/// `NULL`). Bound as a date-time with offset, the same instant goes to
+/// PostgreSQL as `timestamptz`, to MariaDB as the UTC wall time its
+/// `DATETIME(6)` columns hold, and to SQLite as the RFC 3339 text
+/// (`…+00:00`) the crate stores — on every backend, for any year.
+pub(crate) fn instant_value(at: DateTime<Utc>) -> Value {
+    Value::ChronoDateTimeWithTimeZone(Some(at.fixed_offset()))
+}

@@ -1,10 +1,12 @@
 //! Chunked multi-row writes under each backend's bind-parameter limit.
 
+use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DbBackend, EntityTrait, Iterable, sea_query::OnConflict,
+    ActiveModelTrait, ConnectionTrait, DbBackend, DbErr, EntityName, EntityTrait, Iterable,
 };
 
-use crate::error::Result;
+use crate::entity::instant_value;
+use crate::error::{Error, Result};
 
 /// Largest number of bind parameters one statement may carry.
 pub(crate) fn max_bind_params(backend: DbBackend) -> usize {
@@ -14,12 +16,6 @@ pub(crate) fn max_bind_params(backend: DbBackend) -> usize {
         // The bundled SQLite (3.32+) allows 32,766.
         _ => 32_766,
     }
-}
-
-/// Rows per statement for an entity: the limit divided by its column count.
-pub(crate) fn rows_per_statement<E: EntityTrait>(backend: DbBackend) -> usize {
-    let columns = E::Column::iter().count().max(1);
-    (max_bind_params(backend) / columns).max(1)
 }
 
 /// Ids per `IN (…)` list: the limit, less room for the statement's other
@@ -39,6 +35,11 @@ where
 }
 
 /// Like [`insert_chunked`], with an `ON CONFLICT` clause on every chunk.
+///
+/// The statements are built here rather than by SeaORM's `insert_many` so
+/// that timestamps are bound as [`instant_value`]s: SeaORM would bind a
+/// `DateTime<Utc>` as a MariaDB `TIMESTAMP` parameter, which the server
+/// turns into `NULL` outside 1970–2038.
 pub(crate) async fn write_chunked<C, A>(
     db: &C,
     rows: Vec<A>,
@@ -48,16 +49,44 @@ where
     C: ConnectionTrait,
     A: ActiveModelTrait + Send,
 {
-    let chunk = rows_per_statement::<A::Entity>(db.get_database_backend());
+    let Some(first) = rows.first() else {
+        return Ok(0);
+    };
+    // Every row sets the same columns (the crate builds them that way).
+    let columns: Vec<<A::Entity as EntityTrait>::Column> =
+        <A::Entity as EntityTrait>::Column::iter()
+            .filter(|c| first.get(*c).is_set())
+            .collect();
+    let chunk = (max_bind_params(db.get_database_backend()) / columns.len().max(1)).max(1);
     let mut written = 0;
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
-        let batch: Vec<A> = rows.by_ref().take(chunk).collect();
-        let mut insert = A::Entity::insert_many(batch);
-        if let Some(on_conflict) = &on_conflict {
-            insert = insert.on_conflict(on_conflict.clone());
+        let mut insert = Query::insert();
+        insert
+            .into_table(A::Entity::default().table_ref())
+            .columns(columns.iter().copied());
+        for row in rows.by_ref().take(chunk) {
+            let values = columns.iter().map(|c| match row.get(*c).into_value() {
+                Some(value) => Expr::val(bind_value(value)),
+                None => Expr::val(sea_orm::Value::String(None)),
+            });
+            insert
+                .values(values)
+                .map_err(|e| Error::Database(DbErr::Custom(e.to_string())))?;
         }
-        written += insert.exec_without_returning(db).await?;
+        if let Some(on_conflict) = &on_conflict {
+            insert.on_conflict(on_conflict.clone());
+        }
+        written += db.execute(&insert).await?.rows_affected();
     }
     Ok(written)
+}
+
+/// A column value as it is bound: timestamps as [`instant_value`]s.
+fn bind_value(value: sea_orm::Value) -> sea_orm::Value {
+    match value {
+        sea_orm::Value::ChronoDateTimeUtc(Some(at)) => instant_value(at),
+        sea_orm::Value::ChronoDateTimeUtc(None) => sea_orm::Value::ChronoDateTimeWithTimeZone(None),
+        other => other,
+    }
 }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::page::{KeyKind, KeyValue};
 use crate::entity::enums::{Priority, TicketStatus};
-use crate::entity::ticket;
+use crate::entity::{instant_value, ticket};
 use crate::error::{Error, Result};
 use crate::ids::{AgentId, ContactId};
 
@@ -127,10 +127,10 @@ impl TicketFilter {
             cond = cond.add(T::Priority.is_in(self.priorities.iter().copied()));
         }
         if let Some(from) = self.created_from {
-            cond = cond.add(T::CreatedAt.gte(from));
+            cond = cond.add(T::CreatedAt.gte(instant_value(from)));
         }
         if let Some(before) = self.created_before {
-            cond = cond.add(T::CreatedAt.lt(before));
+            cond = cond.add(T::CreatedAt.lt(instant_value(before)));
         }
         if let Some(agent) = self.responder {
             cond = cond.add(T::ResponderId.eq(agent));
@@ -248,7 +248,7 @@ impl KeyCol {
                 sea_orm::Value::from(i32::try_from(n).unwrap_or(i32::MAX))
             }
             (_, KeyValue::Int(n)) => sea_orm::Value::from(n),
-            (_, KeyValue::Ts(t)) => sea_orm::Value::from(t),
+            (_, KeyValue::Ts(t)) => instant_value(t),
         }
     }
 }

@@ -25,7 +25,7 @@ use super::scope::{
     check_unique_in_batch, delete_by_ids, distinct, ensure_exist, scoped, update_by_ids,
 };
 use crate::entity::enums::{Priority, TicketStatus};
-use crate::entity::{agent, contact, conversation, rating, ticket};
+use crate::entity::{agent, contact, conversation, instant_value, rating, ticket};
 use crate::error::{Error, Result};
 use crate::ids::{AgentId, ContactId, MerchantId, TicketId};
 
@@ -817,7 +817,7 @@ fn sla_condition(sla: Sla, now: DateTime<Utc>) -> Condition {
             Condition::any().add(col(done).gt(col(due))).add(
                 Condition::all()
                     .add(col(done).is_null())
-                    .add(col(due).lt(Expr::val(now))),
+                    .add(col(due).lt(Expr::val(instant_value(now)))),
             ),
         )
     };
@@ -1011,7 +1011,7 @@ impl TicketRepository for SeaTicketRepository {
         let cond = Condition::any().add(T::Priority.eq(Priority::Urgent)).add(
             Condition::all()
                 .add(T::Priority.eq(Priority::High))
-                .add(T::CreatedAt.lt(cutoff)),
+                .add(T::CreatedAt.lt(instant_value(cutoff))),
         );
         let scope = format!(
             "urgent_or_old|{}.{}",

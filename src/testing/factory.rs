@@ -5,13 +5,16 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, NotSet};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, Select,
+};
 use serde_json::{Value, json};
 
 use crate::entity::enums::{Priority, Source, TicketStatus};
 use crate::entity::{agent, contact, conversation, rating, ticket};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ids::{AgentId, ContactId, MerchantId, TicketId};
+use crate::repository::bulk::insert_chunked;
 
 static FRESHDESK_SEQ: AtomicU64 = AtomicU64::new(1);
 static MERCHANT_SEQ: AtomicI64 = AtomicI64::new(0);
@@ -37,6 +40,15 @@ pub fn unique_merchant_id() -> MerchantId {
     }
     MerchantId::new(MERCHANT_SEQ.fetch_add(1, Ordering::SeqCst))
         .expect("generated merchant ids are positive")
+}
+
+/// Inserts go through the crate's own write path (timestamps of any year on
+/// every backend) and the row is read back by its unique Freshdesk id.
+async fn fetch<C: ConnectionTrait, E: EntityTrait>(db: &C, select: Select<E>) -> Result<E::Model> {
+    select
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::not_found(E::default().table_name(), "just inserted row"))
 }
 
 /// The instant factories use as "created" unless told otherwise:
@@ -238,7 +250,19 @@ impl TicketFactory {
     /// [`Error::Conflict`](crate::Error::Conflict) for a duplicate Freshdesk
     /// id or a requester / responder of another merchant.
     pub async fn insert<C: ConnectionTrait>(self, db: &C) -> Result<ticket::Model> {
-        Ok(self.build().insert(db).await?)
+        let row = self.build();
+        let key = (
+            row.merchant_id.clone().unwrap(),
+            row.freshdesk_ticket_id.clone().unwrap(),
+        );
+        insert_chunked(db, vec![row]).await?;
+        fetch(
+            db,
+            ticket::Entity::find()
+                .filter(ticket::Column::MerchantId.eq(key.0))
+                .filter(ticket::Column::FreshdeskTicketId.eq(key.1)),
+        )
+        .await
     }
 }
 
@@ -321,7 +345,19 @@ impl ConversationFactory {
     ///
     /// [`Error::Conflict`](crate::Error::Conflict) for a duplicate Freshdesk id.
     pub async fn insert<C: ConnectionTrait>(self, db: &C) -> Result<conversation::Model> {
-        Ok(self.build().insert(db).await?)
+        let row = self.build();
+        let key = (
+            row.merchant_id.clone().unwrap(),
+            row.freshdesk_conversation_id.clone().unwrap(),
+        );
+        insert_chunked(db, vec![row]).await?;
+        fetch(
+            db,
+            conversation::Entity::find()
+                .filter(conversation::Column::MerchantId.eq(key.0))
+                .filter(conversation::Column::FreshdeskConversationId.eq(key.1)),
+        )
+        .await
     }
 }
 
@@ -388,12 +424,24 @@ impl RatingFactory {
     ///
     /// [`Error::Conflict`](crate::Error::Conflict) for a duplicate Freshdesk id.
     pub async fn insert<C: ConnectionTrait>(self, db: &C) -> Result<rating::Model> {
-        Ok(self.build().insert(db).await?)
+        let row = self.build();
+        let key = (
+            row.merchant_id.clone().unwrap(),
+            row.freshdesk_rating_id.clone().unwrap(),
+        );
+        insert_chunked(db, vec![row]).await?;
+        fetch(
+            db,
+            rating::Entity::find()
+                .filter(rating::Column::MerchantId.eq(key.0))
+                .filter(rating::Column::FreshdeskRatingId.eq(key.1)),
+        )
+        .await
     }
 }
 
 macro_rules! person_factory {
-    ($(#[$doc:meta])* $name:ident, $module:ident, $fd_col:ident, $prefix:literal) => {
+    ($(#[$doc:meta])* $name:ident, $module:ident, $fd_col:ident, $fd_variant:ident, $prefix:literal) => {
         $(#[$doc])*
         #[derive(Clone, Debug)]
         pub struct $name {
@@ -444,7 +492,16 @@ macro_rules! person_factory {
             ///
             /// [`Error::Conflict`](crate::Error::Conflict) for a duplicate Freshdesk id.
             pub async fn insert<C: ConnectionTrait>(self, db: &C) -> Result<$module::Model> {
-                Ok(self.build().insert(db).await?)
+                let row = self.build();
+                let key = (row.merchant_id.clone().unwrap(), row.$fd_col.clone().unwrap());
+                insert_chunked(db, vec![row]).await?;
+                fetch(
+                    db,
+                    $module::Entity::find()
+                        .filter($module::Column::MerchantId.eq(key.0))
+                        .filter($module::Column::$fd_variant.eq(key.1)),
+                )
+                .await
             }
         }
     };
@@ -455,6 +512,7 @@ person_factory!(
     AgentFactory,
     agent,
     freshdesk_agent_id,
+    FreshdeskAgentId,
     "agent"
 );
 person_factory!(
@@ -462,5 +520,6 @@ person_factory!(
     ContactFactory,
     contact,
     freshdesk_contact_id,
+    FreshdeskContactId,
     "contact"
 );
