@@ -297,6 +297,14 @@ impl TicketSort {
 
     /// Rows strictly after `values` in this order (OR-expanded, so mixed
     /// directions work on every backend).
+    ///
+    /// The OR alone would leave the database no range to scan: PostgreSQL
+    /// then reads the merchant's rows from the start of the index and
+    /// filters them, so a page deep into a large merchant costs as much as
+    /// reading everything before it. The predicate therefore also bounds the
+    /// leading key (`created_at <= x AND (created_at < x OR …)`), which is
+    /// the same set of rows and an index range on `(merchant_id,
+    /// created_at)`.
     pub(crate) fn after(self, values: &[KeyValue]) -> Condition {
         let keys = self.keys();
         let mut any = Condition::any();
@@ -313,7 +321,13 @@ impl TicketSort {
             });
             any = any.add(all);
         }
-        any
+        let (lead, order) = keys[0];
+        let v = lead.value(values[0]);
+        let bound = match order {
+            Dir::Desc => lead.column().lte(v),
+            Dir::Asc => lead.column().gte(v),
+        };
+        Condition::all().add(bound).add(any)
     }
 }
 
