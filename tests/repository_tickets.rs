@@ -1260,3 +1260,31 @@ async fn children_load_in_chunks_past_the_bind_limit() -> TestResult {
 async fn ids_of_merchant(txn: &DatabaseTransaction, m: MerchantId) -> Vec<TicketId> {
     all_rows(txn, m).await.iter().map(|t| t.id).collect()
 }
+
+/// A bulk insert that fails in a later chunk (a Freshdesk id the merchant
+/// already has) writes nothing — not even the chunks before it — and leaves
+/// the caller's transaction usable, on every backend.
+#[tokio::test]
+async fn failed_multi_chunk_insert_writes_nothing() -> freshdesk_store::Result<()> {
+    let db = TestDb::connect().await?;
+    let txn = db.begin().await?;
+    let (a, b) = (unique_merchant_id(), unique_merchant_id());
+    seed(&txn, b, 2).await;
+    TicketFactory::new(a)
+        .freshdesk_id("dup-3900")
+        .insert(&txn)
+        .await?;
+    // 4,000 rows: 3 chunks on SQLite, 2 elsewhere; the clash is in the last one.
+    let rows: Vec<NewTicket> = (0..4000)
+        .map(|i| NewTicket::new(format!("dup-{i}"), "s", at(0)))
+        .collect();
+    let err = REPO.insert_many(&txn, a, rows).await.unwrap_err();
+    assert!(err.is_conflict(ConflictKind::Unique), "{err}");
+    assert_eq!(REPO.count(&txn, a, &TicketFilter::new()).await?, 1);
+    assert_eq!(REPO.count(&txn, b, &TicketFilter::new()).await?, 2);
+    // The transaction goes on.
+    REPO.insert_many(&txn, a, vec![NewTicket::new("after", "s", at(1))])
+        .await?;
+    assert_eq!(REPO.count(&txn, a, &TicketFilter::new()).await?, 2);
+    Ok(())
+}

@@ -3,6 +3,7 @@
 use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DbBackend, DbErr, EntityName, EntityTrait, Iterable,
+    TransactionSession, TransactionTrait,
 };
 
 use crate::entity::instant_value;
@@ -28,7 +29,7 @@ pub(crate) fn ids_per_statement(backend: DbBackend) -> usize {
 /// Returns the number of rows written.
 pub(crate) async fn insert_chunked<C, A>(db: &C, rows: Vec<A>) -> Result<u64>
 where
-    C: ConnectionTrait,
+    C: ConnectionTrait + TransactionTrait,
     A: ActiveModelTrait + Send,
 {
     write_chunked(db, rows, None).await
@@ -40,13 +41,18 @@ where
 /// that timestamps are bound as [`instant_value`]s: SeaORM would bind a
 /// `DateTime<Utc>` as a MariaDB `TIMESTAMP` parameter, which the server
 /// turns into `NULL` outside 1970–2038.
+///
+/// All or nothing: one chunk is one statement (atomic on every backend);
+/// several chunks run in a savepoint of the caller's transaction (a
+/// transaction of its own on a bare connection), rolled back when a chunk
+/// fails, so an error never leaves the first chunks written.
 pub(crate) async fn write_chunked<C, A>(
     db: &C,
     rows: Vec<A>,
     on_conflict: Option<OnConflict>,
 ) -> Result<u64>
 where
-    C: ConnectionTrait,
+    C: ConnectionTrait + TransactionTrait,
     A: ActiveModelTrait + Send,
 {
     let Some(first) = rows.first() else {
@@ -58,6 +64,36 @@ where
             .filter(|c| first.get(*c).is_set())
             .collect();
     let chunk = (max_bind_params(db.get_database_backend()) / columns.len().max(1)).max(1);
+    if rows.len() <= chunk {
+        return write_statements(db, rows, &columns, chunk, on_conflict.as_ref()).await;
+    }
+    let savepoint = db.begin().await?;
+    match write_statements(&savepoint, rows, &columns, chunk, on_conflict.as_ref()).await {
+        Ok(written) => {
+            savepoint.commit().await?;
+            Ok(written)
+        }
+        Err(err) => {
+            // The chunk's error is the one to report, even if the rollback
+            // fails too (the server may already have ended the transaction).
+            let _ = savepoint.rollback().await;
+            Err(err)
+        }
+    }
+}
+
+/// One multi-row `INSERT` per `chunk` rows.
+async fn write_statements<C, A>(
+    db: &C,
+    rows: Vec<A>,
+    columns: &[<A::Entity as EntityTrait>::Column],
+    chunk: usize,
+    on_conflict: Option<&OnConflict>,
+) -> Result<u64>
+where
+    C: ConnectionTrait,
+    A: ActiveModelTrait + Send,
+{
     let mut written = 0;
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
@@ -74,7 +110,7 @@ where
                 .values(values)
                 .map_err(|e| Error::Database(DbErr::Custom(e.to_string())))?;
         }
-        if let Some(on_conflict) = &on_conflict {
+        if let Some(on_conflict) = on_conflict {
             insert.on_conflict(on_conflict.clone());
         }
         written += db.execute(&insert).await?.rows_affected();

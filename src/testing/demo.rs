@@ -24,6 +24,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QuerySelect,
+    TransactionTrait,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -123,7 +124,10 @@ const BATCH: u32 = 5_000;
 ///
 /// [`Error::Conflict`](crate::Error::Conflict) when a merchant already has
 /// demo rows with the same Freshdesk ids; any database error.
-pub async fn fill<C: ConnectionTrait>(db: &C, config: &DemoConfig) -> Result<DemoSummary> {
+pub async fn fill<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    config: &DemoConfig,
+) -> Result<DemoSummary> {
     let mut summary = DemoSummary::default();
     for (index, merchant) in config.merchant_ids().into_iter().enumerate() {
         let people = MerchantPeople::new(config, merchant, index as u64);

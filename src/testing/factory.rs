@@ -7,6 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, Select,
+    TransactionTrait,
 };
 use serde_json::{Value, json};
 
@@ -249,7 +250,10 @@ impl TicketFactory {
     ///
     /// [`Error::Conflict`](crate::Error::Conflict) for a duplicate Freshdesk
     /// id or a requester / responder of another merchant.
-    pub async fn insert<C: ConnectionTrait>(self, db: &C) -> Result<ticket::Model> {
+    pub async fn insert<C: ConnectionTrait + TransactionTrait>(
+        self,
+        db: &C,
+    ) -> Result<ticket::Model> {
         let row = self.build();
         let key = (
             row.merchant_id.clone().unwrap(),
@@ -344,7 +348,10 @@ impl ConversationFactory {
     /// # Errors
     ///
     /// [`Error::Conflict`](crate::Error::Conflict) for a duplicate Freshdesk id.
-    pub async fn insert<C: ConnectionTrait>(self, db: &C) -> Result<conversation::Model> {
+    pub async fn insert<C: ConnectionTrait + TransactionTrait>(
+        self,
+        db: &C,
+    ) -> Result<conversation::Model> {
         let row = self.build();
         let key = (
             row.merchant_id.clone().unwrap(),
@@ -423,7 +430,10 @@ impl RatingFactory {
     /// # Errors
     ///
     /// [`Error::Conflict`](crate::Error::Conflict) for a duplicate Freshdesk id.
-    pub async fn insert<C: ConnectionTrait>(self, db: &C) -> Result<rating::Model> {
+    pub async fn insert<C: ConnectionTrait + TransactionTrait>(
+        self,
+        db: &C,
+    ) -> Result<rating::Model> {
         let row = self.build();
         let key = (
             row.merchant_id.clone().unwrap(),
@@ -491,7 +501,7 @@ macro_rules! person_factory {
             /// # Errors
             ///
             /// [`Error::Conflict`](crate::Error::Conflict) for a duplicate Freshdesk id.
-            pub async fn insert<C: ConnectionTrait>(self, db: &C) -> Result<$module::Model> {
+            pub async fn insert<C: ConnectionTrait + TransactionTrait>(self, db: &C) -> Result<$module::Model> {
                 let row = self.build();
                 let key = (row.merchant_id.clone().unwrap(), row.$fd_col.clone().unwrap());
                 insert_chunked(db, vec![row]).await?;
