@@ -177,6 +177,9 @@ fn classify(err: DbErr) -> Error {
             Error::ConnectionLost(err)
         }
         S::Database(db) => {
+            if mysql_number(db.as_ref()) == Some(1406) {
+                return too_long(db.message());
+            }
             let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
             match classify_code(&code, mysql_number(db.as_ref())) {
                 Some(Kind::StatementTimeout) => Error::StatementTimeout(err),
@@ -189,6 +192,36 @@ fn classify(err: DbErr) -> Error {
         }
         _ => Error::Database(err),
     }
+}
+
+/// MariaDB/MySQL refuse a value longer than its column (error 1406, "Data
+/// too long for column 'body'"): `TEXT` holds 65,535 bytes there, unlike
+/// PostgreSQL and SQLite. Nothing was stored; the caller gets the field.
+fn too_long(message: &str) -> Error {
+    const COLUMNS: [&str; 10] = [
+        "subject",
+        "body",
+        "feedback",
+        "name",
+        "email",
+        "freshdesk_ticket_id",
+        "freshdesk_conversation_id",
+        "freshdesk_rating_id",
+        "freshdesk_agent_id",
+        "freshdesk_contact_id",
+    ];
+    let column = message.split('\'').nth(1).unwrap_or_default();
+    let field = COLUMNS
+        .iter()
+        .find(|c| **c == column)
+        .copied()
+        .unwrap_or("text");
+    Error::invalid_input(
+        field,
+        format!(
+            "too long for its MariaDB/MySQL column (TEXT holds at most 65,535 bytes): {message}"
+        ),
+    )
 }
 
 enum Kind {

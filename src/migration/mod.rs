@@ -18,12 +18,14 @@
 //!
 //! The column types follow DESIGN.md on each backend: `timestamptz` and
 //! `jsonb` on PostgreSQL; `DATETIME(6)` (UTC), `JSON` and `VARCHAR(255)` ids
-//! on MariaDB/MySQL; RFC 3339 UTC text and JSON text on SQLite.
+//! on MariaDB/MySQL (with a NO PAD binary collation, so ids compare byte for
+//! byte as elsewhere); RFC 3339 UTC text and JSON text on SQLite.
 
 use sea_orm_migration::prelude::*;
 pub use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
 mod m20261126_000001_create_schema;
+mod m20261126_000002_mariadb_nopad_ids;
 
 /// Every migration of the crate, in order.
 pub struct Migrator;
@@ -31,7 +33,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261126_000001_create_schema::Migration)]
+        vec![
+            Box::new(m20261126_000001_create_schema::Migration),
+            Box::new(m20261126_000002_mariadb_nopad_ids::Migration),
+        ]
     }
 
     fn migration_table_name() -> DynIden {
