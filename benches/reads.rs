@@ -6,12 +6,10 @@
 //!   tickets, then one query per ticket for its conversations). The
 //!   statement count of each is recorded too.
 //! * `pagination`: a page of 50 tickets of the large merchant
-//!   (`BENCH_BIG_TICKETS`), in id order (`TicketSort::IdAsc`), at the start
-//!   and at 90 % depth, by keyset (`list` with a cursor) and by offset
-//!   (`list_paginated`, which also counts the matching rows). Id order,
-//!   because the orders with a timestamp key build a keyset predicate that
-//!   PostgreSQL cannot bound by the index (see `benches/README.md`): at
-//!   1,000,000 rows, walking to 90 % depth in those orders takes hours.
+//!   (`BENCH_BIG_TICKETS`), in the default order (`TicketSort::CreatedDesc`:
+//!   newest first, the id as tie-breaker), at the start and at 90 % depth,
+//!   by keyset (`list` with a cursor) and by offset (`list_paginated`, which
+//!   also counts the matching rows).
 //! * `projection`: a page of 500 tickets as full rows (`list`), as ids
 //!   (`list_ids`) and as summaries (`list_summaries`).
 //!
@@ -31,7 +29,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrai
 const PAGE: u64 = 50;
 
 /// The order of the pagination benchmark.
-const SORT: TicketSort = TicketSort::IdAsc;
+const SORT: TicketSort = TicketSort::CreatedDesc;
 
 /// The crate's way: two keyset pages of 500 with their children.
 async fn eager(db: &Db, merchant: MerchantId) -> usize {
