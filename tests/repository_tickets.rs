@@ -1261,8 +1261,8 @@ async fn ids_of_merchant(txn: &DatabaseTransaction, m: MerchantId) -> Vec<Ticket
     all_rows(txn, m).await.iter().map(|t| t.id).collect()
 }
 
-/// A bulk insert that fails in a later chunk (a Freshdesk id the merchant
-/// already has) writes nothing — not even the chunks before it — and leaves
+/// A bulk insert that fails (a Freshdesk id the merchant already has)
+/// writes nothing — not even the chunks before the failing one — and leaves
 /// the caller's transaction usable, on every backend.
 #[tokio::test]
 async fn failed_multi_chunk_insert_writes_nothing() -> freshdesk_store::Result<()> {
@@ -1282,9 +1282,17 @@ async fn failed_multi_chunk_insert_writes_nothing() -> freshdesk_store::Result<(
     assert!(err.is_conflict(ConflictKind::Unique), "{err}");
     assert_eq!(REPO.count(&txn, a, &TicketFilter::new()).await?, 1);
     assert_eq!(REPO.count(&txn, b, &TicketFilter::new()).await?, 2);
-    // The transaction goes on.
+    // The transaction goes on, on PostgreSQL too.
     REPO.insert_many(&txn, a, vec![NewTicket::new("after", "s", at(1))])
         .await?;
+    assert_eq!(REPO.count(&txn, a, &TicketFilter::new()).await?, 2);
+    // So it does after a conflict in a one-statement insert.
+    let small = vec![
+        NewTicket::new("x", "s", at(0)),
+        NewTicket::new("after", "s", at(0)),
+    ];
+    let err = REPO.insert_many(&txn, a, small).await.unwrap_err();
+    assert!(err.is_conflict(ConflictKind::Unique), "{err}");
     assert_eq!(REPO.count(&txn, a, &TicketFilter::new()).await?, 2);
     Ok(())
 }

@@ -42,10 +42,11 @@ where
 /// `DateTime<Utc>` as a MariaDB `TIMESTAMP` parameter, which the server
 /// turns into `NULL` outside 1970–2038.
 ///
-/// All or nothing: one chunk is one statement (atomic on every backend);
-/// several chunks run in a savepoint of the caller's transaction (a
-/// transaction of its own on a bare connection), rolled back when a chunk
-/// fails, so an error never leaves the first chunks written.
+/// All or nothing, and the caller's transaction stays usable: the
+/// statements run in a savepoint of the caller's transaction (a transaction
+/// of its own on a bare connection), rolled back when one fails. So an
+/// error never leaves the first chunks written, and on PostgreSQL a
+/// conflict does not abort the caller's transaction.
 pub(crate) async fn write_chunked<C, A>(
     db: &C,
     rows: Vec<A>,
@@ -64,9 +65,6 @@ where
             .filter(|c| first.get(*c).is_set())
             .collect();
     let chunk = (max_bind_params(db.get_database_backend()) / columns.len().max(1)).max(1);
-    if rows.len() <= chunk {
-        return write_statements(db, rows, &columns, chunk, on_conflict.as_ref()).await;
-    }
     let savepoint = db.begin().await?;
     match write_statements(&savepoint, rows, &columns, chunk, on_conflict.as_ref()).await {
         Ok(written) => {

@@ -28,6 +28,8 @@
 //!   opaque cursors), [`TicketRepository::stream_batches`] reads everything
 //!   in keyset batches, and bulk writes are chunked under each backend's
 //!   bind-parameter limit, one statement per chunk.
+//! - A write that fails writes nothing and leaves the caller's transaction
+//!   usable (it runs in a savepoint), on PostgreSQL too.
 //! - Related rows load in a fixed number of statements, whatever the
 //!   number of tickets ([`TicketRepository::list_with_children`]); each
 //!   method's documentation says how many statements it runs.
