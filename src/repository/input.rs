@@ -9,7 +9,8 @@
 //! anything is sent.
 
 use chrono::{DateTime, SubsecRound, Utc};
-use sea_orm::{ActiveValue::Set, NotSet};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, NotSet};
 use serde::{Deserialize, Serialize};
 
 use super::scope::check_freshdesk_id;
@@ -355,5 +356,79 @@ mod tests {
             NewRating::new(ticket, "r\0", 103, at).validate(0),
             "freshdesk_rating_id",
         );
+    }
+}
+
+/// A row that belongs to a ticket (a conversation or a rating), as the
+/// shared write path of [`TicketRepository`](super::TicketRepository) sees it.
+pub(crate) trait TicketChild: Send + Sized {
+    /// The row to insert.
+    type Active: ActiveModelTrait + Send;
+    /// The Freshdesk id field, for error messages.
+    const FRESHDESK_FIELD: &'static str;
+    /// Checks the row; `index` is its position in the batch.
+    fn check(&self, index: usize) -> Result<()>;
+    /// The ticket it belongs to.
+    fn ticket(&self) -> TicketId;
+    /// Its Freshdesk id.
+    fn freshdesk_id(&self) -> &str;
+    /// The row to insert for `merchant`.
+    fn active(self, merchant: MerchantId) -> Self::Active;
+    /// `ON CONFLICT (merchant_id, freshdesk id)`: every column but those two.
+    fn upsert() -> OnConflict;
+}
+
+impl TicketChild for NewConversation {
+    type Active = conversation::ActiveModel;
+    const FRESHDESK_FIELD: &'static str = "freshdesk_conversation_id";
+
+    fn check(&self, index: usize) -> Result<()> {
+        self.validate(index)
+    }
+    fn ticket(&self) -> TicketId {
+        self.ticket_id
+    }
+    fn freshdesk_id(&self) -> &str {
+        &self.freshdesk_conversation_id
+    }
+    fn active(self, merchant: MerchantId) -> Self::Active {
+        self.into_active(merchant)
+    }
+    fn upsert() -> OnConflict {
+        use conversation::Column as C;
+        OnConflict::columns([C::MerchantId, C::FreshdeskConversationId])
+            .update_columns([
+                C::TicketId,
+                C::Body,
+                C::Incoming,
+                C::Private,
+                C::AuthorId,
+                C::CreatedAt,
+            ])
+            .to_owned()
+    }
+}
+
+impl TicketChild for NewRating {
+    type Active = rating::ActiveModel;
+    const FRESHDESK_FIELD: &'static str = "freshdesk_rating_id";
+
+    fn check(&self, index: usize) -> Result<()> {
+        self.validate(index)
+    }
+    fn ticket(&self) -> TicketId {
+        self.ticket_id
+    }
+    fn freshdesk_id(&self) -> &str {
+        &self.freshdesk_rating_id
+    }
+    fn active(self, merchant: MerchantId) -> Self::Active {
+        self.into_active(merchant)
+    }
+    fn upsert() -> OnConflict {
+        use rating::Column as R;
+        OnConflict::columns([R::MerchantId, R::FreshdeskRatingId])
+            .update_columns([R::TicketId, R::Rating, R::Feedback, R::CreatedAt])
+            .to_owned()
     }
 }

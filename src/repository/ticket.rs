@@ -16,7 +16,7 @@ use tracing::Instrument;
 
 use super::bulk::{ids_per_statement, insert_chunked, write_chunked};
 use super::filter::{KeyCol, TicketFilter, TicketSort, check_offset, local_day};
-use super::input::{NewConversation, NewRating, NewTicket};
+use super::input::{NewConversation, NewRating, NewTicket, TicketChild};
 use super::page::{
     CursorPage, CursorRequest, KeyValue, Page, check_page_size, decode_cursor, encode_cursor,
     fingerprint,
@@ -885,25 +885,24 @@ fn ticket_upsert() -> OnConflict {
         .to_owned()
 }
 
-fn conversation_upsert() -> OnConflict {
-    use conversation::Column as C;
-    OnConflict::columns([C::MerchantId, C::FreshdeskConversationId])
-        .update_columns([
-            C::TicketId,
-            C::Body,
-            C::Incoming,
-            C::Private,
-            C::AuthorId,
-            C::CreatedAt,
-        ])
-        .to_owned()
-}
-
-fn rating_upsert() -> OnConflict {
-    use rating::Column as R;
-    OnConflict::columns([R::MerchantId, R::FreshdeskRatingId])
-        .update_columns([R::TicketId, R::Rating, R::Feedback, R::CreatedAt])
-        .to_owned()
+/// The write path of conversations and ratings: check every row, make
+/// sure every ticket is the merchant's (1 statement per chunk of ticket
+/// ids), then insert or upsert in chunks.
+async fn write_children<R: TicketChild>(
+    txn: &DatabaseTransaction,
+    merchant: MerchantId,
+    rows: Vec<R>,
+    upsert: bool,
+) -> Result<u64> {
+    for (i, row) in rows.iter().enumerate() {
+        row.check(i)?;
+    }
+    if upsert {
+        check_unique_in_batch(R::FRESHDESK_FIELD, rows.iter().map(|r| r.freshdesk_id()))?;
+    }
+    ensure_tickets(txn, merchant, rows.iter().map(|r| r.ticket())).await?;
+    let rows = rows.into_iter().map(|r| r.active(merchant)).collect();
+    write_chunked(txn, rows, upsert.then(R::upsert)).await
 }
 
 fn ids_of(ids: &[TicketId]) -> Vec<i64> {
@@ -1254,12 +1253,7 @@ impl TicketRepository for SeaTicketRepository {
         merchant: MerchantId,
         rows: Vec<NewConversation>,
     ) -> Result<u64> {
-        for (i, row) in rows.iter().enumerate() {
-            row.validate(i)?;
-        }
-        ensure_tickets(txn, merchant, rows.iter().map(|r| r.ticket_id)).await?;
-        let rows = rows.into_iter().map(|r| r.into_active(merchant)).collect();
-        insert_chunked(txn, rows).await
+        write_children(txn, merchant, rows, false).await
     }
 
     #[tracing::instrument(skip_all, fields(merchant_id = %merchant, rows = rows.len()))]
@@ -1269,16 +1263,7 @@ impl TicketRepository for SeaTicketRepository {
         merchant: MerchantId,
         rows: Vec<NewConversation>,
     ) -> Result<()> {
-        for (i, row) in rows.iter().enumerate() {
-            row.validate(i)?;
-        }
-        check_unique_in_batch(
-            "freshdesk_conversation_id",
-            rows.iter().map(|r| r.freshdesk_conversation_id.as_str()),
-        )?;
-        ensure_tickets(txn, merchant, rows.iter().map(|r| r.ticket_id)).await?;
-        let rows = rows.into_iter().map(|r| r.into_active(merchant)).collect();
-        write_chunked(txn, rows, Some(conversation_upsert())).await?;
+        write_children(txn, merchant, rows, true).await?;
         Ok(())
     }
 
@@ -1289,12 +1274,7 @@ impl TicketRepository for SeaTicketRepository {
         merchant: MerchantId,
         rows: Vec<NewRating>,
     ) -> Result<u64> {
-        for (i, row) in rows.iter().enumerate() {
-            row.validate(i)?;
-        }
-        ensure_tickets(txn, merchant, rows.iter().map(|r| r.ticket_id)).await?;
-        let rows = rows.into_iter().map(|r| r.into_active(merchant)).collect();
-        insert_chunked(txn, rows).await
+        write_children(txn, merchant, rows, false).await
     }
 
     #[tracing::instrument(skip_all, fields(merchant_id = %merchant, rows = rows.len()))]
@@ -1304,16 +1284,7 @@ impl TicketRepository for SeaTicketRepository {
         merchant: MerchantId,
         rows: Vec<NewRating>,
     ) -> Result<()> {
-        for (i, row) in rows.iter().enumerate() {
-            row.validate(i)?;
-        }
-        check_unique_in_batch(
-            "freshdesk_rating_id",
-            rows.iter().map(|r| r.freshdesk_rating_id.as_str()),
-        )?;
-        ensure_tickets(txn, merchant, rows.iter().map(|r| r.ticket_id)).await?;
-        let rows = rows.into_iter().map(|r| r.into_active(merchant)).collect();
-        write_chunked(txn, rows, Some(rating_upsert())).await?;
+        write_children(txn, merchant, rows, true).await?;
         Ok(())
     }
 
