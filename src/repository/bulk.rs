@@ -2,9 +2,11 @@
 
 use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DbBackend, DbErr, EntityName, EntityTrait, Iterable,
-    TransactionSession, TransactionTrait,
+    ActiveModelTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityName,
+    EntityTrait, Iterable,
 };
+
+use super::scope::in_savepoint;
 
 use crate::entity::instant_value;
 use crate::error::{Error, Result};
@@ -27,12 +29,11 @@ pub(crate) fn ids_per_statement(backend: DbBackend) -> usize {
 
 /// Inserts `rows` with one multi-row `INSERT` per chunk, without `RETURNING`.
 /// Returns the number of rows written.
-pub(crate) async fn insert_chunked<C, A>(db: &C, rows: Vec<A>) -> Result<u64>
+pub(crate) async fn insert_chunked<A>(txn: &DatabaseTransaction, rows: Vec<A>) -> Result<u64>
 where
-    C: ConnectionTrait + TransactionTrait,
     A: ActiveModelTrait + Send,
 {
-    write_chunked(db, rows, None).await
+    write_chunked(txn, rows, None).await
 }
 
 /// Like [`insert_chunked`], with an `ON CONFLICT` clause on every chunk.
@@ -43,17 +44,15 @@ where
 /// turns into `NULL` outside 1970–2038.
 ///
 /// All or nothing, and the caller's transaction stays usable: the
-/// statements run in a savepoint of the caller's transaction (a transaction
-/// of its own on a bare connection), rolled back when one fails. So an
-/// error never leaves the first chunks written, and on PostgreSQL a
-/// conflict does not abort the caller's transaction.
-pub(crate) async fn write_chunked<C, A>(
-    db: &C,
+/// statements run in a savepoint of the caller's transaction, rolled back
+/// when one fails. So an error never leaves the first chunks written, and on
+/// PostgreSQL a conflict does not abort the caller's transaction.
+pub(crate) async fn write_chunked<A>(
+    txn: &DatabaseTransaction,
     rows: Vec<A>,
     on_conflict: Option<OnConflict>,
 ) -> Result<u64>
 where
-    C: ConnectionTrait + TransactionTrait,
     A: ActiveModelTrait + Send,
 {
     let Some(first) = rows.first() else {
@@ -64,20 +63,11 @@ where
         <A::Entity as EntityTrait>::Column::iter()
             .filter(|c| first.get(*c).is_set())
             .collect();
-    let chunk = (max_bind_params(db.get_database_backend()) / columns.len().max(1)).max(1);
-    let savepoint = db.begin().await?;
-    match write_statements(&savepoint, rows, &columns, chunk, on_conflict.as_ref()).await {
-        Ok(written) => {
-            savepoint.commit().await?;
-            Ok(written)
-        }
-        Err(err) => {
-            // The chunk's error is the one to report, even if the rollback
-            // fails too (the server may already have ended the transaction).
-            let _ = savepoint.rollback().await;
-            Err(err)
-        }
-    }
+    let chunk = (max_bind_params(txn.get_database_backend()) / columns.len().max(1)).max(1);
+    in_savepoint(txn, async |sp: &DatabaseTransaction| {
+        write_statements(sp, rows, &columns, chunk, on_conflict.as_ref()).await
+    })
+    .await
 }
 
 /// One multi-row `INSERT` per `chunk` rows.

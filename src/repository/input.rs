@@ -296,69 +296,6 @@ impl NewRating {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use chrono::TimeZone;
-
-    use super::*;
-    use crate::ids::TicketId;
-
-    fn assert_nul_rejected(result: Result<()>, expected: &str) {
-        match result {
-            Err(Error::InvalidInput { field, reason }) => {
-                assert_eq!(field, expected);
-                assert!(reason.contains("NUL"), "{reason}");
-            }
-            other => panic!("expected invalid {expected}, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn nul_characters_are_rejected_in_every_text_field() {
-        let at = Utc.with_ymd_and_hms(2026, 10, 1, 0, 0, 0).unwrap();
-        let ok = NewTicket::new("fd-1", "subject", at);
-        assert!(ok.validate(0).is_ok());
-
-        assert_nul_rejected(
-            NewTicket::new("fd\0-1", "s", at).validate(0),
-            "freshdesk_ticket_id",
-        );
-        assert_nul_rejected(NewTicket::new("fd", "a\0b", at).validate(0), "subject");
-        let mut t = ok.clone();
-        t.tags = vec!["fine".into(), "bad\0".into()];
-        assert_nul_rejected(t.validate(0), "tags");
-        let mut t = ok.clone();
-        t.custom_fields = serde_json::json!({"a": [{"b": "x\0y"}]});
-        assert_nul_rejected(t.validate(0), "custom_fields");
-        let mut t = ok.clone();
-        t.custom_fields = serde_json::json!({"k\0": 1});
-        assert_nul_rejected(t.validate(0), "custom_fields");
-
-        let ticket = TicketId::new(1).unwrap();
-        assert!(
-            NewConversation::new(ticket, "c-1", "body", at)
-                .validate(0)
-                .is_ok()
-        );
-        assert_nul_rejected(
-            NewConversation::new(ticket, "c\0", "body", at).validate(0),
-            "freshdesk_conversation_id",
-        );
-        assert_nul_rejected(
-            NewConversation::new(ticket, "c-1", "\0", at).validate(0),
-            "body",
-        );
-        let mut r = NewRating::new(ticket, "r-1", 103, at);
-        assert!(r.validate(0).is_ok());
-        r.feedback = Some("great\0".into());
-        assert_nul_rejected(r.validate(0), "feedback");
-        assert_nul_rejected(
-            NewRating::new(ticket, "r\0", 103, at).validate(0),
-            "freshdesk_rating_id",
-        );
-    }
-}
-
 /// A row that belongs to a ticket (a conversation or a rating), as the
 /// shared write path of [`TicketRepository`](super::TicketRepository) sees it.
 pub(crate) trait TicketChild: Send + Sized {
@@ -430,5 +367,68 @@ impl TicketChild for NewRating {
         OnConflict::columns([R::MerchantId, R::FreshdeskRatingId])
             .update_columns([R::TicketId, R::Rating, R::Feedback, R::CreatedAt])
             .to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::ids::TicketId;
+
+    fn assert_nul_rejected(result: Result<()>, expected: &str) {
+        match result {
+            Err(Error::InvalidInput { field, reason }) => {
+                assert_eq!(field, expected);
+                assert!(reason.contains("NUL"), "{reason}");
+            }
+            other => panic!("expected invalid {expected}, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn nul_characters_are_rejected_in_every_text_field() {
+        let at = Utc.with_ymd_and_hms(2026, 10, 1, 0, 0, 0).unwrap();
+        let ok = NewTicket::new("fd-1", "subject", at);
+        assert!(ok.validate(0).is_ok());
+
+        assert_nul_rejected(
+            NewTicket::new("fd\0-1", "s", at).validate(0),
+            "freshdesk_ticket_id",
+        );
+        assert_nul_rejected(NewTicket::new("fd", "a\0b", at).validate(0), "subject");
+        let mut t = ok.clone();
+        t.tags = vec!["fine".into(), "bad\0".into()];
+        assert_nul_rejected(t.validate(0), "tags");
+        let mut t = ok.clone();
+        t.custom_fields = serde_json::json!({"a": [{"b": "x\0y"}]});
+        assert_nul_rejected(t.validate(0), "custom_fields");
+        let mut t = ok.clone();
+        t.custom_fields = serde_json::json!({"k\0": 1});
+        assert_nul_rejected(t.validate(0), "custom_fields");
+
+        let ticket = TicketId::new(1).unwrap();
+        assert!(
+            NewConversation::new(ticket, "c-1", "body", at)
+                .validate(0)
+                .is_ok()
+        );
+        assert_nul_rejected(
+            NewConversation::new(ticket, "c\0", "body", at).validate(0),
+            "freshdesk_conversation_id",
+        );
+        assert_nul_rejected(
+            NewConversation::new(ticket, "c-1", "\0", at).validate(0),
+            "body",
+        );
+        let mut r = NewRating::new(ticket, "r-1", 103, at);
+        assert!(r.validate(0).is_ok());
+        r.feedback = Some("great\0".into());
+        assert_nul_rejected(r.validate(0), "feedback");
+        assert_nul_rejected(
+            NewRating::new(ticket, "r\0", 103, at).validate(0),
+            "freshdesk_rating_id",
+        );
     }
 }

@@ -23,8 +23,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QuerySelect,
-    TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, NotSet,
+    QueryFilter, QuerySelect, TransactionTrait,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -118,16 +118,24 @@ pub struct DemoSummary {
 const BATCH: u32 = 5_000;
 
 /// Writes the demo data of `config` with bulk inserts, merchant by merchant
-/// and in batches of 5,000 tickets. Run it in a transaction (the caller's).
+/// and in batches of 5,000 tickets: all or nothing, in a savepoint of the
+/// caller's transaction (or a transaction of its own on a pool).
 ///
 /// # Errors
 ///
 /// [`Error::Conflict`](crate::Error::Conflict) when a merchant already has
 /// demo rows with the same Freshdesk ids; any database error.
-pub async fn fill<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
-    config: &DemoConfig,
-) -> Result<DemoSummary> {
+pub async fn fill<C>(conn: &C, config: &DemoConfig) -> Result<DemoSummary>
+where
+    C: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>,
+{
+    let txn = conn.begin().await?;
+    let summary = fill_in(&txn, config).await?;
+    txn.commit().await?;
+    Ok(summary)
+}
+
+async fn fill_in(db: &DatabaseTransaction, config: &DemoConfig) -> Result<DemoSummary> {
     let mut summary = DemoSummary::default();
     for (index, merchant) in config.merchant_ids().into_iter().enumerate() {
         let people = MerchantPeople::new(config, merchant, index as u64);

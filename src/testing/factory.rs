@@ -6,8 +6,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, Select,
-    TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    EntityTrait, NotSet, QueryFilter, Select, TransactionTrait,
 };
 use serde_json::{Value, json};
 
@@ -16,6 +16,20 @@ use crate::entity::{agent, contact, conversation, rating, ticket};
 use crate::error::{Error, Result};
 use crate::ids::{AgentId, ContactId, MerchantId, TicketId};
 use crate::repository::bulk::insert_chunked;
+
+/// What the factories insert through: a transaction (the rows go into a
+/// savepoint of it) or a pool (a transaction of their own).
+pub trait Conn: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction> {}
+impl<C: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>> Conn for C {}
+
+/// Inserts through the crate's own write path, in a savepoint or
+/// transaction begun here (test code may begin one; the data layers may not).
+async fn insert_rows<C: Conn, A: ActiveModelTrait + Send>(db: &C, rows: Vec<A>) -> Result<u64> {
+    let txn = db.begin().await?;
+    let n = insert_chunked(&txn, rows).await?;
+    txn.commit().await?;
+    Ok(n)
+}
 
 static FRESHDESK_SEQ: AtomicU64 = AtomicU64::new(1);
 static MERCHANT_SEQ: AtomicI64 = AtomicI64::new(0);
@@ -250,16 +264,13 @@ impl TicketFactory {
     ///
     /// [`Error::Conflict`](crate::Error::Conflict) for a duplicate Freshdesk
     /// id or a requester / responder of another merchant.
-    pub async fn insert<C: ConnectionTrait + TransactionTrait>(
-        self,
-        db: &C,
-    ) -> Result<ticket::Model> {
+    pub async fn insert<C: Conn>(self, db: &C) -> Result<ticket::Model> {
         let row = self.build();
         let key = (
             row.merchant_id.clone().unwrap(),
             row.freshdesk_ticket_id.clone().unwrap(),
         );
-        insert_chunked(db, vec![row]).await?;
+        insert_rows(db, vec![row]).await?;
         fetch(
             db,
             ticket::Entity::find()
@@ -348,16 +359,13 @@ impl ConversationFactory {
     /// # Errors
     ///
     /// [`Error::Conflict`](crate::Error::Conflict) for a duplicate Freshdesk id.
-    pub async fn insert<C: ConnectionTrait + TransactionTrait>(
-        self,
-        db: &C,
-    ) -> Result<conversation::Model> {
+    pub async fn insert<C: Conn>(self, db: &C) -> Result<conversation::Model> {
         let row = self.build();
         let key = (
             row.merchant_id.clone().unwrap(),
             row.freshdesk_conversation_id.clone().unwrap(),
         );
-        insert_chunked(db, vec![row]).await?;
+        insert_rows(db, vec![row]).await?;
         fetch(
             db,
             conversation::Entity::find()
@@ -430,16 +438,13 @@ impl RatingFactory {
     /// # Errors
     ///
     /// [`Error::Conflict`](crate::Error::Conflict) for a duplicate Freshdesk id.
-    pub async fn insert<C: ConnectionTrait + TransactionTrait>(
-        self,
-        db: &C,
-    ) -> Result<rating::Model> {
+    pub async fn insert<C: Conn>(self, db: &C) -> Result<rating::Model> {
         let row = self.build();
         let key = (
             row.merchant_id.clone().unwrap(),
             row.freshdesk_rating_id.clone().unwrap(),
         );
-        insert_chunked(db, vec![row]).await?;
+        insert_rows(db, vec![row]).await?;
         fetch(
             db,
             rating::Entity::find()
@@ -501,10 +506,10 @@ macro_rules! person_factory {
             /// # Errors
             ///
             /// [`Error::Conflict`](crate::Error::Conflict) for a duplicate Freshdesk id.
-            pub async fn insert<C: ConnectionTrait + TransactionTrait>(self, db: &C) -> Result<$module::Model> {
+            pub async fn insert<C: Conn>(self, db: &C) -> Result<$module::Model> {
                 let row = self.build();
                 let key = (row.merchant_id.clone().unwrap(), row.$fd_col.clone().unwrap());
-                insert_chunked(db, vec![row]).await?;
+                insert_rows(db, vec![row]).await?;
                 fetch(
                     db,
                     $module::Entity::find()

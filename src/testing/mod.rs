@@ -22,6 +22,6 @@ mod factory;
 
 pub use db::{StatementCounter, TestDb};
 pub use factory::{
-    AgentFactory, ContactFactory, ConversationFactory, RatingFactory, TicketFactory,
+    AgentFactory, Conn, ContactFactory, ConversationFactory, RatingFactory, TicketFactory,
     default_created_at, unique_freshdesk_id, unique_merchant_id,
 };
