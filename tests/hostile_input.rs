@@ -510,15 +510,6 @@ struct Query {
     page_size: u64,
 }
 
-const SORTS: [TicketSort; 6] = [
-    TicketSort::CreatedDesc,
-    TicketSort::CreatedAsc,
-    TicketSort::UpdatedDesc,
-    TicketSort::UpdatedAsc,
-    TicketSort::PriorityDesc,
-    TicketSort::IdAsc,
-];
-
 const SEED_TAGS: [&str; 5] = ["refund", "Refund", "it's", "a\\b", "日本"];
 
 /// A timestamp in the years 1000 to 9999 (what every backend stores),
@@ -542,7 +533,7 @@ fn query(backend: DbBackend) -> impl Strategy<Value = Query> {
             hostile_text(3),
         ]),
         proptest::option::of(any::<bool>()),
-        proptest::sample::select(&SORTS[..]),
+        proptest::sample::select(&TicketSort::ALL[..]),
         prop_oneof![1 => Just(0u64), 6 => 1u64..12, 1 => 490u64..520],
     )
         .prop_map(

@@ -345,14 +345,7 @@ fn filter() -> impl Strategy<Value = Filter> {
 }
 
 fn sort() -> impl Strategy<Value = TicketSort> {
-    proptest::sample::select(vec![
-        TicketSort::CreatedDesc,
-        TicketSort::CreatedAsc,
-        TicketSort::UpdatedDesc,
-        TicketSort::UpdatedAsc,
-        TicketSort::PriorityDesc,
-        TicketSort::IdAsc,
-    ])
+    proptest::sample::select(TicketSort::ALL.to_vec())
 }
 
 fn kind() -> impl Strategy<Value = Kind> {

@@ -410,14 +410,7 @@ async fn keyset_pages_in_every_order() -> TestResult {
             _ => (id, 0, 0),
         }
     };
-    for sort in [
-        TicketSort::CreatedDesc,
-        TicketSort::CreatedAsc,
-        TicketSort::UpdatedDesc,
-        TicketSort::UpdatedAsc,
-        TicketSort::PriorityDesc,
-        TicketSort::IdAsc,
-    ] {
+    for sort in TicketSort::ALL {
         let mut expected = rows.clone();
         expected.sort_by_key(|t| key(t, sort));
         let mut got = Vec::new();

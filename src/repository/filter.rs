@@ -208,6 +208,18 @@ pub enum TicketSort {
     IdAsc,
 }
 
+impl TicketSort {
+    /// Every order, for callers that offer a choice (or test all of them).
+    pub const ALL: [TicketSort; 6] = [
+        TicketSort::CreatedDesc,
+        TicketSort::CreatedAsc,
+        TicketSort::UpdatedDesc,
+        TicketSort::UpdatedAsc,
+        TicketSort::PriorityDesc,
+        TicketSort::IdAsc,
+    ];
+}
+
 /// A sort direction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Dir {
@@ -348,14 +360,7 @@ mod tests {
 
     #[test]
     fn every_sort_ends_in_the_id() {
-        for s in [
-            TicketSort::CreatedDesc,
-            TicketSort::CreatedAsc,
-            TicketSort::UpdatedDesc,
-            TicketSort::UpdatedAsc,
-            TicketSort::PriorityDesc,
-            TicketSort::IdAsc,
-        ] {
+        for s in TicketSort::ALL {
             assert_eq!(s.keys().last().unwrap().0, KeyCol::Id, "{s:?}");
         }
     }

@@ -34,6 +34,7 @@ use crate::entity::{agent, contact, conversation, rating, ticket};
 use crate::error::Result;
 use crate::ids::{AgentId, ContactId, MerchantId, TicketId};
 use crate::repository::bulk::{insert_chunked, max_bind_params};
+use crate::repository::{NewConversation, NewRating, NewTicket};
 
 /// What to generate.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -380,17 +381,16 @@ struct ConversationPlan {
 
 impl ConversationPlan {
     fn row(&self, merchant: MerchantId, ticket: TicketId) -> conversation::ActiveModel {
-        conversation::ActiveModel {
-            id: NotSet,
-            merchant_id: Set(merchant),
-            ticket_id: Set(ticket),
-            freshdesk_conversation_id: Set(self.freshdesk_id.clone()),
-            body: Set(self.body.clone()),
-            incoming: Set(self.incoming),
-            private: Set(self.private),
-            author_id: Set(self.author_id),
-            created_at: Set(self.created_at),
+        NewConversation {
+            ticket_id: ticket,
+            freshdesk_conversation_id: self.freshdesk_id.clone(),
+            body: self.body.clone(),
+            incoming: self.incoming,
+            private: self.private,
+            author_id: self.author_id,
+            created_at: self.created_at,
         }
+        .into_active(merchant)
     }
 }
 
@@ -403,15 +403,14 @@ struct RatingPlan {
 
 impl RatingPlan {
     fn row(&self, merchant: MerchantId, ticket: TicketId) -> rating::ActiveModel {
-        rating::ActiveModel {
-            id: NotSet,
-            merchant_id: Set(merchant),
-            ticket_id: Set(ticket),
-            freshdesk_rating_id: Set(self.freshdesk_id.clone()),
-            rating: Set(self.rating),
-            feedback: Set(self.feedback.clone()),
-            created_at: Set(self.created_at),
+        NewRating {
+            ticket_id: ticket,
+            freshdesk_rating_id: self.freshdesk_id.clone(),
+            rating: self.rating,
+            feedback: self.feedback.clone(),
+            created_at: self.created_at,
         }
+        .into_active(merchant)
     }
 }
 
@@ -616,37 +615,32 @@ impl TicketPlan {
             .flatten()
             .chain(self.conversations.iter().map(|c| c.created_at))
             .fold(self.created_at, DateTime::max);
-        ticket::ActiveModel {
-            id: NotSet,
-            merchant_id: Set(merchant),
-            freshdesk_ticket_id: Set(self.freshdesk_id.clone()),
-            subject: Set(self.subject.clone()),
-            status: Set(self.status),
-            priority: Set(self.priority),
-            source: Set(self.source),
-            requester_id: Set(self
+        NewTicket {
+            freshdesk_ticket_id: self.freshdesk_id.clone(),
+            subject: self.subject.clone(),
+            status: self.status,
+            priority: self.priority,
+            source: self.source,
+            requester_id: self
                 .requester
                 .as_ref()
-                .and_then(|fd| contacts.get(fd).copied())),
-            responder_id: Set(self
+                .and_then(|fd| contacts.get(fd).copied()),
+            responder_id: self
                 .responder
                 .as_ref()
-                .and_then(|fd| agents.get(fd).copied())),
-            created_at: Set(self.created_at),
-            updated_at: Set(updated_at),
-            first_responded_at: Set(self.first_responded_at),
-            first_response_time: Set(ticket::first_response_seconds(
-                self.created_at,
-                self.first_responded_at,
-            )),
-            fr_due_by: Set(self.fr_due_by),
-            due_by: Set(self.due_by),
-            resolved_at: Set(self.resolved_at),
-            closed_at: Set(self.closed_at),
-            tags: Set(Value::from(self.tags.clone())),
-            custom_fields: Set(self.custom_fields.clone()),
-            processed: Set(self.processed),
+                .and_then(|fd| agents.get(fd).copied()),
+            created_at: self.created_at,
+            updated_at,
+            first_responded_at: self.first_responded_at,
+            fr_due_by: self.fr_due_by,
+            due_by: self.due_by,
+            resolved_at: self.resolved_at,
+            closed_at: self.closed_at,
+            tags: self.tags.clone(),
+            custom_fields: self.custom_fields.clone(),
+            processed: self.processed,
         }
+        .into_active(merchant)
     }
 }
 

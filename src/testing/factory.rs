@@ -16,6 +16,7 @@ use crate::entity::{agent, contact, conversation, rating, ticket};
 use crate::error::{Error, Result};
 use crate::ids::{AgentId, ContactId, MerchantId, TicketId};
 use crate::repository::bulk::insert_chunked;
+use crate::repository::{NewConversation, NewRating, NewTicket};
 
 /// What the factories insert through: a transaction (the rows go into a
 /// savepoint of it) or a pool (a transaction of their own).
@@ -229,33 +230,28 @@ impl TicketFactory {
                 .flatten()
                 .fold(self.created_at, DateTime::max)
         });
-        ticket::ActiveModel {
-            id: NotSet,
-            merchant_id: Set(self.merchant),
-            freshdesk_ticket_id: Set(self
+        NewTicket {
+            freshdesk_ticket_id: self
                 .freshdesk_ticket_id
-                .unwrap_or_else(|| unique_freshdesk_id("ticket"))),
-            subject: Set(self.subject),
-            status: Set(self.status),
-            priority: Set(self.priority),
-            source: Set(self.source),
-            requester_id: Set(self.requester),
-            responder_id: Set(self.responder),
-            created_at: Set(self.created_at),
-            updated_at: Set(updated_at),
-            first_responded_at: Set(self.first_responded_at),
-            first_response_time: Set(ticket::first_response_seconds(
-                self.created_at,
-                self.first_responded_at,
-            )),
-            fr_due_by: Set(self.fr_due_by),
-            due_by: Set(self.due_by),
-            resolved_at: Set(resolved_at),
-            closed_at: Set(self.closed_at),
-            tags: Set(Value::from(self.tags)),
-            custom_fields: Set(self.custom_fields),
-            processed: Set(self.processed),
+                .unwrap_or_else(|| unique_freshdesk_id("ticket")),
+            subject: self.subject,
+            status: self.status,
+            priority: self.priority,
+            source: self.source,
+            requester_id: self.requester,
+            responder_id: self.responder,
+            created_at: self.created_at,
+            updated_at,
+            first_responded_at: self.first_responded_at,
+            fr_due_by: self.fr_due_by,
+            due_by: self.due_by,
+            resolved_at,
+            closed_at: self.closed_at,
+            tags: self.tags,
+            custom_fields: self.custom_fields,
+            processed: self.processed,
         }
+        .into_active(self.merchant)
     }
 
     /// Inserts the row and returns it as stored.
@@ -340,19 +336,18 @@ impl ConversationFactory {
     }
     /// The row to insert.
     pub fn build(self) -> conversation::ActiveModel {
-        conversation::ActiveModel {
-            id: NotSet,
-            merchant_id: Set(self.merchant),
-            ticket_id: Set(self.ticket),
-            freshdesk_conversation_id: Set(self
+        NewConversation {
+            ticket_id: self.ticket,
+            freshdesk_conversation_id: self
                 .freshdesk_id
-                .unwrap_or_else(|| unique_freshdesk_id("conversation"))),
-            body: Set(self.body),
-            incoming: Set(self.incoming),
-            private: Set(self.private),
-            author_id: Set(self.author_id),
-            created_at: Set(self.created_at),
+                .unwrap_or_else(|| unique_freshdesk_id("conversation")),
+            body: self.body,
+            incoming: self.incoming,
+            private: self.private,
+            author_id: self.author_id,
+            created_at: self.created_at,
         }
+        .into_active(self.merchant)
     }
     /// Inserts the row and returns it as stored.
     ///
@@ -421,17 +416,16 @@ impl RatingFactory {
     }
     /// The row to insert.
     pub fn build(self) -> rating::ActiveModel {
-        rating::ActiveModel {
-            id: NotSet,
-            merchant_id: Set(self.merchant),
-            ticket_id: Set(self.ticket),
-            freshdesk_rating_id: Set(self
+        NewRating {
+            ticket_id: self.ticket,
+            freshdesk_rating_id: self
                 .freshdesk_id
-                .unwrap_or_else(|| unique_freshdesk_id("rating"))),
-            rating: Set(self.rating),
-            feedback: Set(self.feedback),
-            created_at: Set(self.created_at),
+                .unwrap_or_else(|| unique_freshdesk_id("rating")),
+            rating: self.rating,
+            feedback: self.feedback,
+            created_at: self.created_at,
         }
+        .into_active(self.merchant)
     }
     /// Inserts the row and returns it as stored.
     ///
