@@ -69,6 +69,7 @@ mod input;
 mod merchant;
 mod page;
 mod people;
+mod savepoint;
 mod scope;
 mod ticket;
 
@@ -78,4 +79,5 @@ pub use filter::{TicketFilter, TicketSort};
 pub use input::{NewConversation, NewRating, NewTicket};
 pub use merchant::{MovedRows, migrate_merchant_data};
 pub use page::{CursorPage, CursorRequest, MAX_PAGE_SIZE, Page};
+pub use savepoint::undo_cancelled;
 pub use ticket::{SeaTicketRepository, Sla, TicketRepository, TicketSummary, TicketWithChildren};

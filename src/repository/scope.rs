@@ -8,10 +8,11 @@ use std::collections::BTreeSet;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, DeleteMany, EntityTrait, QueryFilter,
-    QuerySelect, Select, TransactionTrait, UpdateMany,
+    QuerySelect, Select, UpdateMany,
 };
 
 use super::bulk::ids_per_statement;
+pub(crate) use super::savepoint::in_savepoint;
 use crate::entity::{agent, contact, conversation, rating, ticket};
 use crate::error::{Error, Result};
 use crate::ids::MerchantId;
@@ -59,34 +60,6 @@ pub(crate) fn scoped_update<E: MerchantScoped>(merchant: MerchantId) -> UpdateMa
 /// `DELETE FROM e WHERE merchant_id = ?`: every delete starts here.
 pub(crate) fn scoped_delete<E: MerchantScoped>(merchant: MerchantId) -> DeleteMany<E> {
     E::delete_many().filter(E::merchant_col().eq(merchant))
-}
-
-/// Runs `work` in a savepoint of the caller's transaction: released on
-/// success, rolled back on error, so a failed step leaves the caller's
-/// transaction as it was and still usable. Never commits or rolls back
-/// the caller's transaction itself.
-pub(crate) async fn in_savepoint<T, F>(txn: &DatabaseTransaction, work: F) -> Result<T>
-where
-    F: AsyncFnOnce(&DatabaseTransaction) -> Result<T>,
-{
-    // `begin` on a transaction opens a SAVEPOINT (nested transaction).
-    let savepoint = txn.begin().await?;
-    match work(&savepoint).await {
-        Ok(value) => {
-            savepoint.commit().await?;
-            Ok(value)
-        }
-        Err(err) => {
-            // The work's error is what the caller acts on. If the rollback
-            // fails too, the savepoint is already gone: MariaDB rolls back
-            // the whole transaction on a deadlock, and a lost connection
-            // takes everything with it. Reporting the rollback's error
-            // instead would turn a retryable `Deadlock` into a plain
-            // database error.
-            let _ = savepoint.rollback().await;
-            Err(err)
-        }
-    }
 }
 
 /// Sorted, deduplicated ids.
