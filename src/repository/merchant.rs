@@ -6,7 +6,7 @@
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, QueryFilter, QueryOrder,
-    QuerySelect, Statement,
+    QuerySelect, QueryTrait, Statement,
 };
 use serde::Serialize;
 
@@ -42,10 +42,12 @@ pub struct MovedRows {
 /// Statements: PostgreSQL runs 1 (one `UPDATE` per table in data-modifying
 /// CTEs, so the composite foreign keys are checked once, at the end of the
 /// statement); MariaDB and SQLite run 5 `UPDATE`s with foreign-key checks
-/// switched off (MariaDB: `FOREIGN_KEY_CHECKS`, restored afterwards) or
-/// deferred (SQLite: `defer_foreign_keys`, reset afterwards) for the
-/// duration; every parent and child moves together, so the references stay
-/// intact. On a conflict, up to 5 more statements find the colliding id.
+/// switched off for each statement alone (MariaDB: `SET STATEMENT
+/// foreign_key_checks = 0 FOR UPDATE …`, which changes nothing in the
+/// session) or deferred to the end of the transaction (SQLite:
+/// `defer_foreign_keys`, which SQLite itself resets at the transaction's
+/// end and which still checks every key then); every parent and child
+/// moves together, so the references stay intact. On a conflict, up to 5 more statements find the colliding id.
 ///
 /// # Errors
 ///
@@ -81,14 +83,11 @@ pub async fn migrate_merchant_data(
 async fn move_all(sp: &DatabaseTransaction, from: MerchantId, to: MerchantId) -> Result<MovedRows> {
     match sp.get_database_backend() {
         DbBackend::Postgres => move_all_postgres(sp, from, to).await,
-        DbBackend::MySql => {
-            sp.execute_unprepared("SET FOREIGN_KEY_CHECKS = 0").await?;
-            let moved = move_each(sp, from, to).await;
-            // Restore on success and on failure: the setting is per session
-            // and the connection goes back to the pool.
-            sp.execute_unprepared("SET FOREIGN_KEY_CHECKS = 1").await?;
-            moved
-        }
+        // Each UPDATE runs with foreign-key checks off for that statement
+        // alone (`SET STATEMENT … FOR`): nothing changes the session, so a
+        // failed or cancelled move cannot hand a pooled connection with
+        // checks disabled to its next user.
+        DbBackend::MySql => move_each(sp, from, to).await,
         _ => {
             sp.execute_unprepared("PRAGMA defer_foreign_keys = ON")
                 .await?;
@@ -111,11 +110,14 @@ async fn move_each(
         from: MerchantId,
         to: MerchantId,
     ) -> Result<u64> {
-        Ok(scoped_update::<E>(from)
-            .col_expr(E::merchant_col(), Expr::value(to))
-            .exec(sp)
-            .await?
-            .rows_affected)
+        let update = scoped_update::<E>(from).col_expr(E::merchant_col(), Expr::value(to));
+        let backend = sp.get_database_backend();
+        if backend == DbBackend::MySql {
+            let mut stmt = backend.build(&update.into_query());
+            stmt.sql = format!("SET STATEMENT foreign_key_checks = 0 FOR {}", stmt.sql);
+            return Ok(sp.execute_raw(stmt).await?.rows_affected());
+        }
+        Ok(update.exec(sp).await?.rows_affected)
     }
     Ok(MovedRows {
         agents: one::<agent::Entity>(sp, from, to).await?,
