@@ -3,8 +3,24 @@
 //!
 //! Every repository and analytics query already filters by merchant. With
 //! row-level security enabled, PostgreSQL enforces the same rule itself: a
-//! session sees and writes only the rows of the merchant bound to its
-//! current transaction, whatever SQL it runs.
+//! transaction sees and writes only the rows of the merchant bound to it,
+//! even where a query forgot its merchant filter.
+//!
+//! # What it guards, and what it does not
+//!
+//! It guards against **mistakes in code that does not run attacker-chosen
+//! SQL**: a forgotten `WHERE merchant_id = …` in the service's own queries,
+//! a report written by hand, a join that drops the filter. It is not a
+//! sandbox for untrusted SQL: the binding is an ordinary setting, and a
+//! session that can run arbitrary statements as the application role can
+//! call `set_config('freshdesk.merchant_id', …)` itself and read another
+//! merchant's rows. Keep arbitrary SQL away from the application role.
+//!
+//! [`bind_merchant`] refuses (a typed error, nothing changed) to bind a
+//! transaction that already carries a different merchant, whether from an
+//! earlier `bind_merchant` in the same transaction or from a session-level
+//! `SET freshdesk.merchant_id` that a caller left on a pooled connection:
+//! the crate never silently replaces a binding it did not make.
 //!
 //! # Enabling it
 //!
@@ -67,12 +83,18 @@ const TENANT_TABLES: [&str; 5] = [
 
 /// Binds `merchant` to the caller's transaction (PostgreSQL
 /// `set_config('freshdesk.merchant_id', …, true)`): with RLS enabled, the
-/// transaction sees and writes only that merchant's rows. One statement.
+/// transaction sees and writes only that merchant's rows. One statement,
+/// which checks and binds together. Binding the same merchant again is a
+/// no-op.
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] on a backend other than PostgreSQL (it has no
-/// row-level security); a database error otherwise.
+/// [`Error::InvalidInput`] for `merchant` when the transaction already
+/// carries a different merchant (bound earlier in the transaction, or set
+/// for the whole session by someone else): nothing is changed, and the
+/// message names the merchant found. [`Error::InvalidInput`] for `backend`
+/// on a backend other than PostgreSQL (it has no row-level security); a
+/// database error otherwise.
 pub async fn bind_merchant(txn: &DatabaseTransaction, merchant: MerchantId) -> Result<()> {
     let backend = ConnectionTrait::get_database_backend(txn);
     if backend != DbBackend::Postgres {
@@ -81,12 +103,31 @@ pub async fn bind_merchant(txn: &DatabaseTransaction, merchant: MerchantId) -> R
             "row-level security is a PostgreSQL feature",
         ));
     }
-    txn.execute_raw(Statement::from_sql_and_values(
-        backend,
-        "SELECT set_config($1, $2, true)",
-        [MERCHANT_SETTING.into(), merchant.get().to_string().into()],
-    ))
-    .await?;
+    let wanted = merchant.get().to_string();
+    // Binds only when nothing, or the same merchant, is bound already; the
+    // current value comes back either way so a refusal can name it.
+    let row = txn
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            "SELECT coalesce(current_setting($1, true), '') AS found, \
+                    CASE WHEN coalesce(current_setting($1, true), '') IN ('', $2) \
+                         THEN set_config($1, $2, true) END AS bound",
+            [MERCHANT_SETTING.into(), wanted.clone().into()],
+        ))
+        .await?
+        .ok_or_else(|| Error::Database(sea_orm::DbErr::RecordNotFound("binding".into())))?;
+    let bound: Option<String> = row.try_get("", "bound")?;
+    if bound.is_none() {
+        let found: String = row.try_get("", "found")?;
+        return Err(Error::invalid_input(
+            "merchant",
+            format!(
+                "cannot bind merchant {wanted}: this transaction already carries \
+                 {MERCHANT_SETTING} = `{found}` (a different merchant, or a session-level SET \
+                 left on the connection); use a fresh transaction on a clean connection"
+            ),
+        ));
+    }
     Ok(())
 }
 

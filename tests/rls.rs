@@ -318,3 +318,69 @@ async fn repository_calls_naming_another_merchant_are_stopped_by_rls() {
         .unwrap();
     assert_eq!(b_tickets, 3);
 }
+
+/// `bind_merchant` refuses to replace a binding it did not make: a second
+/// merchant in the same transaction, or a session-level `SET` a caller left
+/// on a pooled connection. The same merchant again is fine, and a refusal
+/// changes nothing.
+#[tokio::test]
+async fn bind_merchant_refuses_a_transaction_bound_to_another_merchant() {
+    let db = TestDb::connect().await.unwrap();
+    if db.backend() != DbBackend::Postgres {
+        return; // bind_merchant is a typed error there (see above)
+    }
+    let (a, b) = (unique_merchant_id(), unique_merchant_id());
+    let current = async |txn: &DatabaseTransaction| -> String {
+        txn.query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT coalesce(current_setting('freshdesk.merchant_id', true), '') AS v",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<String>("", "v")
+        .unwrap()
+    };
+
+    let txn = db.begin().await.unwrap();
+    rls::bind_merchant(&txn, a).await.unwrap();
+    rls::bind_merchant(&txn, a).await.unwrap(); // same merchant: no-op
+    let err = rls::bind_merchant(&txn, b).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidInput { field: "merchant", reason } if reason.contains(&a.to_string())),
+        "{err}"
+    );
+    assert_eq!(
+        current(&txn).await,
+        a.to_string(),
+        "a refusal changes nothing"
+    );
+    drop(txn);
+
+    // A session-level SET left behind by a caller is seen, not overwritten.
+    let pool = freshdesk_store::PoolConfig::from_url(&std::env::var("DATABASE_URL").unwrap())
+        .map(|mut c| {
+            c.max_connections = 1;
+            c
+        })
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let leaky = pool.begin().await.unwrap();
+    leaky
+        .execute_unprepared(&format!("SET SESSION freshdesk.merchant_id = '{b}'"))
+        .await
+        .unwrap();
+    leaky.commit().await.unwrap();
+    let next = pool.begin().await.unwrap();
+    let err = rls::bind_merchant(&next, a).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidInput { field: "merchant", reason } if reason.contains(&b.to_string())),
+        "{err}"
+    );
+    next.execute_unprepared("RESET freshdesk.merchant_id")
+        .await
+        .unwrap();
+    next.commit().await.unwrap();
+}
