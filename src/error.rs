@@ -147,6 +147,7 @@ impl From<DbErr> for Error {
         };
         let constraint = driver_constraint(&err)
             .or_else(|| constraint_from_message(&detail))
+            .map(|name| without_shard_suffix(&name).to_owned())
             .unwrap_or_else(|| "unknown constraint".to_owned());
         Self::Conflict {
             kind,
@@ -280,9 +281,27 @@ fn driver_constraint(err: &DbErr) -> Option<String> {
     }
 }
 
+/// Citus reports a violation on a worker with the shard's index name
+/// (`uq_ticket_freshdesk_id_102092`) and no constraint field: the crate's
+/// own constraint names (`uq_…`, `fk_…`, `…_pkey`) lose their shard suffix,
+/// so a conflict names the same constraint as on plain PostgreSQL.
+fn without_shard_suffix(name: &str) -> &str {
+    let Some((base, shard)) = name.rsplit_once('_') else {
+        return name;
+    };
+    let ours = base.starts_with("uq_") || base.starts_with("fk_") || base.ends_with("_pkey");
+    if ours && !shard.is_empty() && shard.bytes().all(|b| b.is_ascii_digit()) {
+        base
+    } else {
+        name
+    }
+}
+
 /// Best effort for backends that put the constraint only in the message:
-/// MariaDB (`… for key 'name'`, `… CONSTRAINT `name` FOREIGN KEY …`) and
-/// SQLite (`UNIQUE constraint failed: t.a, t.b`).
+/// MariaDB (`… for key 'name'`, `… CONSTRAINT `name` FOREIGN KEY …`),
+/// SQLite (`UNIQUE constraint failed: t.a, t.b`) and PostgreSQL messages
+/// that arrive without the constraint field (Citus workers:
+/// `… violates unique constraint "name"`).
 fn constraint_from_message(msg: &str) -> Option<String> {
     if let Some(rest) = msg.split("for key '").nth(1) {
         return rest.split('\'').next().map(str::to_owned);
@@ -293,12 +312,38 @@ fn constraint_from_message(msg: &str) -> Option<String> {
     if let Some(rest) = msg.split("constraint failed: ").nth(1) {
         return Some(rest.trim().to_owned());
     }
+    if let Some(rest) = msg.split("constraint \"").nth(1) {
+        return rest.split('"').next().map(str::to_owned);
+    }
     None
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn citus_shard_suffixes_are_removed() {
+        let msg =
+            r#"duplicate key value violates unique constraint "uq_ticket_freshdesk_id_102092""#;
+        let name = constraint_from_message(msg).unwrap();
+        assert_eq!(without_shard_suffix(&name), "uq_ticket_freshdesk_id");
+        assert_eq!(
+            without_shard_suffix("freshdesk_agent_pkey_102008"),
+            "freshdesk_agent_pkey"
+        );
+        assert_eq!(
+            without_shard_suffix("fk_rating_ticket_7"),
+            "fk_rating_ticket"
+        );
+        // Not ours, or not a shard number: unchanged.
+        assert_eq!(without_shard_suffix("orders_2024"), "orders_2024");
+        assert_eq!(
+            without_shard_suffix("uq_ticket_freshdesk_id"),
+            "uq_ticket_freshdesk_id"
+        );
+        assert_eq!(without_shard_suffix("uq_x_"), "uq_x_");
+    }
 
     #[test]
     fn constraint_names_from_messages() {

@@ -51,6 +51,7 @@
 #![deny(missing_docs)]
 
 pub mod analytics;
+pub mod citus;
 pub mod config;
 pub mod entity;
 pub mod error;

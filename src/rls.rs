@@ -51,6 +51,18 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # On Citus
+//!
+//! The policies and the binding work on a Citus cluster too, with one
+//! requirement: Citus runs each statement on the workers as the current
+//! role, so the role in force must be able to log in there. `SET LOCAL ROLE
+//! freshdesk_app` with the migration's `NOLOGIN` role fails on Citus; let
+//! the service log in directly as a role that is a member of
+//! `freshdesk_app` (and can log in to the workers, with the same
+//! authentication), or `ALTER ROLE freshdesk_app LOGIN` and connect as it.
+//! [`bind_merchant`] also issues `SET LOCAL` (propagated to the workers)
+//! there, because `set_config` is not.
+//!
 //! The binding uses `set_config(…, true)`: it ends with the transaction, so
 //! it cannot leak to the next user of a pooled connection. Applications
 //! that share the tables keep working as long as RLS is not enabled; once
@@ -84,8 +96,10 @@ const TENANT_TABLES: [&str; 5] = [
 /// Binds `merchant` to the caller's transaction (PostgreSQL
 /// `set_config('freshdesk.merchant_id', …, true)`): with RLS enabled, the
 /// transaction sees and writes only that merchant's rows. One statement,
-/// which checks and binds together. Binding the same merchant again is a
-/// no-op.
+/// which checks and binds together (on Citus two more, `SET LOCAL
+/// citus.propagate_set_commands = 'local'` and `SET LOCAL
+/// freshdesk.merchant_id`, because `set_config` is not propagated to the
+/// workers). Binding the same merchant again is a no-op.
 ///
 /// # Errors
 ///
@@ -111,7 +125,8 @@ pub async fn bind_merchant(txn: &DatabaseTransaction, merchant: MerchantId) -> R
             backend,
             "SELECT coalesce(current_setting($1, true), '') AS found, \
                     CASE WHEN coalesce(current_setting($1, true), '') IN ('', $2) \
-                         THEN set_config($1, $2, true) END AS bound",
+                         THEN set_config($1, $2, true) END AS bound, \
+                    current_setting('citus.propagate_set_commands', true) AS citus",
             [MERCHANT_SETTING.into(), wanted.clone().into()],
         ))
         .await?
@@ -127,6 +142,19 @@ pub async fn bind_merchant(txn: &DatabaseTransaction, merchant: MerchantId) -> R
                  left on the connection); use a fresh transaction on a clean connection"
             ),
         ));
+    }
+    // Citus: `set_config` stays on the coordinator, but `SET LOCAL` reaches
+    // the workers when `citus.propagate_set_commands` is `local`. The id is
+    // an integer the crate formats itself, so it is safe in the text.
+    let citus: Option<String> = row.try_get("", "citus")?;
+    if citus.is_some() {
+        txn.execute_unprepared("SET LOCAL citus.propagate_set_commands = 'local'")
+            .await?;
+        txn.execute_unprepared(&format!(
+            "SET LOCAL {MERCHANT_SETTING} = '{}'",
+            merchant.get()
+        ))
+        .await?;
     }
     Ok(())
 }
@@ -173,15 +201,20 @@ impl MigrationTrait for EnableRls {
         let predicate = format!(
             "merchant_id = NULLIF(current_setting('{MERCHANT_SETTING}', true), '')::bigint"
         );
+        // One statement per call: Citus refuses several commands in one
+        // string when it forwards them to the workers.
         for table in TENANT_TABLES {
-            db.execute_unprepared(&format!(
-                "ALTER TABLE {table} ENABLE ROW LEVEL SECURITY; \
-                 ALTER TABLE {table} FORCE ROW LEVEL SECURITY; \
-                 DROP POLICY IF EXISTS {POLICY} ON {table}; \
-                 CREATE POLICY {POLICY} ON {table} USING ({predicate}) WITH CHECK ({predicate}); \
-                 GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {APP_ROLE}"
-            ))
-            .await?;
+            for sql in [
+                format!("ALTER TABLE {table} ENABLE ROW LEVEL SECURITY"),
+                format!("ALTER TABLE {table} FORCE ROW LEVEL SECURITY"),
+                format!("DROP POLICY IF EXISTS {POLICY} ON {table}"),
+                format!(
+                    "CREATE POLICY {POLICY} ON {table} USING ({predicate}) WITH CHECK ({predicate})"
+                ),
+                format!("GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {APP_ROLE}"),
+            ] {
+                db.execute_unprepared(&sql).await?;
+            }
         }
         db.execute_unprepared(&format!(
             "DO $$ BEGIN EXECUTE format('GRANT USAGE ON SCHEMA %I TO {APP_ROLE}', current_schema()); \
@@ -197,12 +230,13 @@ impl MigrationTrait for EnableRls {
         }
         let db = m.get_connection();
         for table in TENANT_TABLES {
-            db.execute_unprepared(&format!(
-                "DROP POLICY IF EXISTS {POLICY} ON {table}; \
-                 ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY; \
-                 ALTER TABLE {table} DISABLE ROW LEVEL SECURITY"
-            ))
-            .await?;
+            for sql in [
+                format!("DROP POLICY IF EXISTS {POLICY} ON {table}"),
+                format!("ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY"),
+                format!("ALTER TABLE {table} DISABLE ROW LEVEL SECURITY"),
+            ] {
+                db.execute_unprepared(&sql).await?;
+            }
         }
         Ok(())
     }
