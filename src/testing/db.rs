@@ -167,6 +167,17 @@ impl StatementCounter {
         self.log.lock().map(|l| l.clone()).unwrap_or_default()
     }
 
+    /// The statements counted since the last reset that touch a tenant
+    /// table without a `merchant_id` equality filter, each with the reason
+    /// ([`routing::unrouted`](super::routing::unrouted)): empty when every
+    /// statement would be routed to one shard on Citus.
+    pub fn unrouted(&self) -> Vec<(String, String)> {
+        self.statements()
+            .into_iter()
+            .filter_map(|sql| super::routing::unrouted(&sql).map(|why| (sql, why)))
+            .collect()
+    }
+
     /// Runs `f` and returns its output with the number of statements it ran.
     pub async fn count<F: std::future::Future>(&self, f: F) -> (F::Output, u64) {
         let before = self.get();

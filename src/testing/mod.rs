@@ -19,6 +19,7 @@
 mod db;
 pub mod demo;
 mod factory;
+pub mod routing;
 
 pub use db::{StatementCounter, TestDb};
 pub use factory::{
