@@ -59,6 +59,7 @@ pub mod migration;
 pub mod repository;
 pub mod retry;
 pub mod rls;
+pub mod time;
 
 pub use config::PoolConfig;
 pub use error::{ConflictKind, Error, Result};
