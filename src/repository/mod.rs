@@ -66,16 +66,24 @@ pub(crate) mod bulk;
 mod contact;
 mod filter;
 mod input;
+mod keyset;
+pub(crate) mod limits;
 mod merchant;
 mod page;
 mod people;
+mod savepoint;
 mod scope;
 mod ticket;
+mod validate;
 
 pub use agent::{AgentRepository, NewAgent, SeaAgentRepository};
 pub use contact::{ContactRepository, NewContact, SeaContactRepository};
-pub use filter::{TicketFilter, TicketSort};
+pub use filter::{Sla, SlaBreach, TicketFilter};
 pub use input::{NewConversation, NewRating, NewTicket};
+pub use keyset::{CursorPage, CursorRequest, TicketSort};
 pub use merchant::{MovedRows, migrate_merchant_data};
-pub use page::{CursorPage, CursorRequest, MAX_PAGE_SIZE, Page};
-pub use ticket::{SeaTicketRepository, Sla, TicketRepository, TicketSummary, TicketWithChildren};
+pub use page::{MAX_PAGE_SIZE, Page};
+pub use ticket::{
+    MAX_CHILDREN_PER_TICKET, MAX_TICKETS_WITH_CHILDREN, SeaTicketRepository, TicketRepository,
+    TicketSummary, TicketWithChildren,
+};

@@ -1,17 +1,18 @@
 //! The one place tenant queries start: a merchant-scoped `SELECT`, `UPDATE`
-//! or `DELETE` whose first predicate is `merchant_id = ?`, plus the
-//! savepoint helper and the by-id checks that turn another merchant's id
-//! into a not-found error.
+//! or `DELETE` whose first predicate is `merchant_id = ?`, and the by-id
+//! reads, checks, updates and deletes built on them, which turn another
+//! merchant's id into a not-found error.
 
 use std::collections::BTreeSet;
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, DeleteMany, EntityTrait, QueryFilter,
-    QuerySelect, Select, TransactionTrait, UpdateMany,
+    QuerySelect, Select, UpdateMany,
 };
 
-use super::bulk::ids_per_statement;
+use super::limits::ids_per_statement;
+use super::savepoint::in_savepoint;
 use crate::entity::{agent, contact, conversation, rating, ticket};
 use crate::error::{Error, Result};
 use crate::ids::MerchantId;
@@ -59,34 +60,6 @@ pub(crate) fn scoped_update<E: MerchantScoped>(merchant: MerchantId) -> UpdateMa
 /// `DELETE FROM e WHERE merchant_id = ?`: every delete starts here.
 pub(crate) fn scoped_delete<E: MerchantScoped>(merchant: MerchantId) -> DeleteMany<E> {
     E::delete_many().filter(E::merchant_col().eq(merchant))
-}
-
-/// Runs `work` in a savepoint of the caller's transaction: released on
-/// success, rolled back on error, so a failed step leaves the caller's
-/// transaction as it was and still usable. Never commits or rolls back
-/// the caller's transaction itself.
-pub(crate) async fn in_savepoint<T, F>(txn: &DatabaseTransaction, work: F) -> Result<T>
-where
-    F: AsyncFnOnce(&DatabaseTransaction) -> Result<T>,
-{
-    // `begin` on a transaction opens a SAVEPOINT (nested transaction).
-    let savepoint = txn.begin().await?;
-    match work(&savepoint).await {
-        Ok(value) => {
-            savepoint.commit().await?;
-            Ok(value)
-        }
-        Err(err) => {
-            // The work's error is what the caller acts on. If the rollback
-            // fails too, the savepoint is already gone: MariaDB rolls back
-            // the whole transaction on a deadlock, and a lost connection
-            // takes everything with it. Reporting the rollback's error
-            // instead would turn a retryable `Deadlock` into a plain
-            // database error.
-            let _ = savepoint.rollback().await;
-            Err(err)
-        }
-    }
 }
 
 /// Sorted, deduplicated ids.
@@ -202,40 +175,4 @@ pub(crate) async fn delete_by_ids<E: MerchantScoped>(
         ensure_exist::<E>(txn, merchant, &ids).await?;
     }
     deleted
-}
-
-/// Checks a Freshdesk id: non-empty and at most 255 bytes (MariaDB stores
-/// them as `VARCHAR(255)`).
-pub(crate) fn check_freshdesk_id(field: &'static str, index: usize, id: &str) -> Result<()> {
-    if id.trim().is_empty() {
-        return Err(Error::invalid_input(
-            field,
-            format!("row {index}: must not be empty"),
-        ));
-    }
-    if id.len() > 255 {
-        return Err(Error::invalid_input(
-            field,
-            format!("row {index}: must be at most 255 bytes, got {}", id.len()),
-        ));
-    }
-    Ok(())
-}
-
-/// Checks that no Freshdesk id appears twice in one upsert batch (an upsert
-/// cannot update one row twice in a statement).
-pub(crate) fn check_unique_in_batch<'a>(
-    field: &'static str,
-    ids: impl IntoIterator<Item = &'a str>,
-) -> Result<()> {
-    let mut seen = BTreeSet::new();
-    for id in ids {
-        if !seen.insert(id) {
-            return Err(Error::invalid_input(
-                field,
-                format!("`{id}` appears more than once in the batch"),
-            ));
-        }
-    }
-    Ok(())
 }
