@@ -1,6 +1,6 @@
 //! Local days in a fixed UTC offset, shared by the repository and the
 //! analytics: the one offset type, [`UtcOffset`] (validated to
-//! `-12:00..=+14:00`), and the one local-day calculation ([`local_day`]).
+//! `-12:00..=+14:00`), and the one local-day calculation ([`UtcOffset::day`]).
 //! A leaf module: it imports only the crate's error type.
 
 use std::fmt;

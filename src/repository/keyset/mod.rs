@@ -44,6 +44,14 @@ impl<T> CursorPage<T> {
     pub fn has_more(&self) -> bool {
         self.next_cursor.is_some()
     }
+
+    /// The same page with each item mapped (the cursor is unchanged).
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> CursorPage<U> {
+        CursorPage {
+            items: self.items.into_iter().map(f).collect(),
+            next_cursor: self.next_cursor,
+        }
+    }
 }
 
 /// What keyset page of tickets to fetch: the sort order, where to start, and

@@ -266,11 +266,9 @@ pub(super) async fn list_ids(
     filter: &TicketFilter,
     page: &CursorRequest,
 ) -> Result<CursorPage<TicketId>> {
-    let page = list::<IdRow>(txn, merchant, filter, page).await?;
-    Ok(CursorPage {
-        items: page.items.into_iter().map(|r| r.id).collect(),
-        next_cursor: page.next_cursor,
-    })
+    Ok(list::<IdRow>(txn, merchant, filter, page)
+        .await?
+        .map(|r| r.id))
 }
 
 pub(super) async fn list_summaries(
@@ -280,18 +278,11 @@ pub(super) async fn list_summaries(
     page: &CursorRequest,
 ) -> Result<CursorPage<TicketSummary>> {
     let page = list::<SummaryRow>(txn, merchant, filter, page).await?;
-    Ok(CursorPage {
-        items: page
-            .items
-            .into_iter()
-            .map(|r| TicketSummary {
-                id: r.id,
-                subject: r.subject,
-                status: r.status,
-                priority: r.priority,
-                created_at: r.created_at,
-            })
-            .collect(),
-        next_cursor: page.next_cursor,
-    })
+    Ok(page.map(|r| TicketSummary {
+        id: r.id,
+        subject: r.subject,
+        status: r.status,
+        priority: r.priority,
+        created_at: r.created_at,
+    }))
 }
