@@ -43,12 +43,7 @@ impl UtcOffset {
     /// [`Error::InvalidInput`] (`utc_offset`) outside `-12:00..=+14:00` or
     /// when `seconds` is not a whole number of minutes.
     pub fn from_seconds(seconds: i32) -> Result<Self> {
-        if !(Self::MIN.0..=Self::MAX.0).contains(&seconds) {
-            return Err(Error::invalid_input(
-                "utc_offset",
-                format!("must be between -12:00 and +14:00, got {seconds} seconds"),
-            ));
-        }
+        check_offset_range(seconds)?;
         if seconds % 60 != 0 {
             return Err(Error::invalid_input(
                 "utc_offset",

@@ -111,8 +111,9 @@ impl CursorRequest {
     }
 }
 
-/// The sort-key columns of a ticket row, whatever else the row carries.
-#[derive(Clone, Copy, Debug)]
+/// The sort-key columns of a ticket row, whatever else the row carries
+/// (a projection row nests it: `#[sea_orm(nested)] keys: SortKeys`).
+#[derive(Clone, Copy, Debug, FromQueryResult)]
 pub(crate) struct SortKeys {
     pub(crate) id: TicketId,
     pub(crate) priority: Priority,

@@ -43,12 +43,10 @@ pub struct TicketSummary {
 /// Summary columns plus the sort keys a summary does not show.
 #[derive(FromQueryResult)]
 struct SummaryRow {
-    id: TicketId,
     subject: String,
     status: TicketStatus,
-    priority: Priority,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
+    #[sea_orm(nested)]
+    keys: SortKeys,
 }
 
 impl TicketRow for SummaryRow {
@@ -64,22 +62,15 @@ impl TicketRow for SummaryRow {
         ])
     }
     fn sort_keys(&self) -> SortKeys {
-        SortKeys {
-            id: self.id,
-            priority: self.priority,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-        }
+        self.keys
     }
 }
 
 /// The id plus the sort keys.
 #[derive(FromQueryResult)]
 struct IdRow {
-    id: TicketId,
-    priority: Priority,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
+    #[sea_orm(nested)]
+    keys: SortKeys,
 }
 
 impl TicketRow for IdRow {
@@ -90,12 +81,7 @@ impl TicketRow for IdRow {
             .columns([T::Id, T::Priority, T::CreatedAt, T::UpdatedAt])
     }
     fn sort_keys(&self) -> SortKeys {
-        SortKeys {
-            id: self.id,
-            priority: self.priority,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-        }
+        self.keys
     }
 }
 
@@ -268,7 +254,7 @@ pub(super) async fn list_ids(
 ) -> Result<CursorPage<TicketId>> {
     Ok(list::<IdRow>(txn, merchant, filter, page)
         .await?
-        .map(|r| r.id))
+        .map(|r| r.keys.id))
 }
 
 pub(super) async fn list_summaries(
@@ -279,10 +265,10 @@ pub(super) async fn list_summaries(
 ) -> Result<CursorPage<TicketSummary>> {
     let page = list::<SummaryRow>(txn, merchant, filter, page).await?;
     Ok(page.map(|r| TicketSummary {
-        id: r.id,
+        id: r.keys.id,
         subject: r.subject,
         status: r.status,
-        priority: r.priority,
-        created_at: r.created_at,
+        priority: r.keys.priority,
+        created_at: r.keys.created_at,
     }))
 }
