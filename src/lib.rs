@@ -34,15 +34,22 @@
 //!
 //! # Modules
 //!
-//! * [`entity`]: thin SeaORM entities, one per table.
-//! * [`repository`]: merchant-scoped reads and bulk writes.
-//! * [`analytics`]: aggregate metrics computed by the database.
-//! * [`migration`]: the schema as migrations.
-//! * [`config`]: pool settings for the entry point; [`retry`]: units of work
-//!   with retries on transient errors.
-//! * [`rls`]: opt-in PostgreSQL row-level security as a second lock.
-//! * `testing` (feature `testing`): a rollback-per-test database, factories,
-//!   demo data and a statement counter.
+//! Layered one way (`tests/architecture.rs` checks the import graph): the
+//! leaf modules below everything, then entities, then the repository, then
+//! analytics and the entry-point helpers.
+//!
+//! | layer | module | what it owns | start at |
+//! | --- | --- | --- | --- |
+//! | leaf | [`error`] | the one error enum | [`Error`], [`Result`] |
+//! | leaf | [`ids`] | typed, validated ids | [`MerchantId`], [`TicketId`] |
+//! | leaf | [`time`] | UTC offsets and local days | [`time::UtcOffset`] |
+//! | entities | [`entity`] | thin SeaORM entities, one per table | [`entity::ticket`] |
+//! | repository | [`repository`] | merchant-scoped reads and bulk writes (its docs map every file) | [`repository::TicketRepository`], [`repository::TicketFilter`] |
+//! | analytics | [`analytics`] | aggregate metrics computed by the database | [`analytics::report()`], [`analytics::ReportParams`] |
+//! | schema | [`migration`] | the schema as migrations | [`migration::Migrator`] |
+//! | entry point | [`config`], [`retry`] | pool settings; units of work with retries | [`PoolConfig`], [`retry::run_in_transaction`] |
+//! | entry point | [`rls`] | opt-in PostgreSQL row-level security as a second lock | [`rls`] |
+//! | test kit | `testing` (feature `testing`) | a rollback-per-test database, factories, demo data and a statement counter | `testing::TestDb` |
 //!
 //! # Features
 //!
@@ -60,6 +67,7 @@ pub mod migration;
 pub mod repository;
 pub mod retry;
 pub mod rls;
+pub mod time;
 
 pub use config::PoolConfig;
 pub use error::{ConflictKind, Error, Result};

@@ -27,7 +27,10 @@ use freshdesk_store::analytics::{ReportParams, report};
 use freshdesk_store::migration::{Migrator, MigratorTrait};
 use freshdesk_store::testing::{AgentFactory, unique_merchant_id};
 use freshdesk_store::{MerchantId, PoolConfig};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement, TransactionTrait};
+use sea_orm::{
+    AccessMode, ConnectionTrait, DatabaseTransaction, DbBackend, IsolationLevel, Statement,
+    TransactionTrait,
+};
 
 /// Inserts `n` tickets of `merchant` over two years (one every 63 s × …),
 /// with responders, first responses, SLA deadlines, resolutions and tags,
@@ -130,9 +133,18 @@ async fn explain_report(big: i64, others: i64, other_merchants: i64) {
         utc_offset: "+05:30".parse().unwrap(),
         now: at(2026, 11, 1, 0, 0, 0),
     };
+    // The report runs in the caller's transaction: REPEATABLE READ, so its
+    // statements see one snapshot.
+    let txn = db
+        .begin_with_config(
+            Some(IsolationLevel::RepeatableRead),
+            Some(AccessMode::ReadOnly),
+        )
+        .await
+        .unwrap();
     log.lock().unwrap().clear();
     let started = std::time::Instant::now();
-    let r = report(&db, &params).await.unwrap();
+    let r = report(&txn, &params).await.unwrap();
     eprintln!(
         "report in {:.3} s: {} created, {} resolved, {} open",
         started.elapsed().as_secs_f64(),
@@ -141,6 +153,8 @@ async fn explain_report(big: i64, others: i64, other_merchants: i64) {
         r.open_backlog
     );
     let statements: Vec<Statement> = log.lock().unwrap().drain(..).collect();
+    txn.commit().await.unwrap();
+    log.lock().unwrap().clear();
 
     let mut offenders = Vec::new();
     for st in &statements {

@@ -745,6 +745,7 @@ fn filters_sorts_and_page_sizes_match_the_model() {
 /// tickets whose local date is that date; outside it is `InvalidInput`
 /// (`utc_offset`) with nothing sent.
 #[test]
+#[allow(deprecated)] // `created_on` with a `FixedOffset` of any whole seconds
 fn created_on_dates_and_offsets_match_the_model() {
     let rt = runtime();
     let _context = rt.enter(); // the pool and transaction drop inside the runtime

@@ -14,13 +14,11 @@
 //! of each case, the whole state of all three merchants (read with plain
 //! SeaORM queries) must equal the model.
 //!
-//! PostgreSQL aborts the transaction on a failed statement, and a
-//! single-statement insert that hits a unique key (a Freshdesk id the
-//! merchant already has) runs in no savepoint of the crate's, so the calls
-//! expected to end that way run in a savepoint of the test's own. Every
-//! other expected error (not found, a foreign-key conflict on delete) runs
-//! straight in the case's transaction, which must stay usable afterwards:
-//! the full-state comparison that follows runs in it.
+//! Every write runs straight in the case's transaction, those expected to
+//! fail included (a Freshdesk id the merchant already has, another
+//! merchant's id, a foreign-key conflict on delete): the crate promises
+//! that a failed write leaves the caller's transaction usable, on
+//! PostgreSQL too, and the full-state comparison that follows runs in it.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -36,7 +34,7 @@ use freshdesk_store::{AgentId, ConflictKind, ContactId, Error, MerchantId, Ticke
 use futures_util::StreamExt;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 
 const TICKETS: SeaTicketRepository = SeaTicketRepository;
 const AGENTS: SeaAgentRepository = SeaAgentRepository;
@@ -712,23 +710,6 @@ fn expect_invalid<V: Debug>(result: freshdesk_store::Result<V>, field: &str) -> 
     }
 }
 
-/// Runs `work` in a savepoint of `txn` (rolled back afterwards) when
-/// `guard` is set: for the calls expected to fail on a unique key, which
-/// PostgreSQL would otherwise let abort the whole transaction.
-async fn guarded<V>(
-    txn: &DatabaseTransaction,
-    guard: bool,
-    work: impl AsyncFnOnce(&DatabaseTransaction) -> freshdesk_store::Result<V>,
-) -> Tc<freshdesk_store::Result<V>> {
-    if !guard {
-        return Ok(work(txn).await);
-    }
-    let sp = txn.begin().await.map_err(fail)?;
-    let result = work(&sp).await;
-    sp.rollback().await.map_err(fail)?;
-    Ok(result)
-}
-
 // ---------------------------------------------------------------------------
 // One case
 
@@ -1050,17 +1031,16 @@ impl Case<'_> {
                 let conflict =
                     !upsert && fds.iter().any(|fd| self.model[m].tickets.contains_key(fd));
                 let merchant = self.ids[m];
-                let result = guarded(txn, conflict, async |c: &DatabaseTransaction| {
+                let result = {
                     if upsert {
                         TICKETS
-                            .upsert_many(c, merchant, rows.clone())
+                            .upsert_many(txn, merchant, rows.clone())
                             .await
                             .map(|()| 0)
                     } else {
-                        TICKETS.insert_many(c, merchant, rows.clone()).await
+                        TICKETS.insert_many(txn, merchant, rows.clone()).await
                     }
-                })
-                .await?;
+                };
                 if let Some((id, false)) = requester {
                     self.stats.not_found += 1;
                     return expect_not_found(result, "contact", &id.to_string());
@@ -1143,17 +1123,16 @@ impl Case<'_> {
                                 NewConversation::new(tid(*id), fd.as_str(), body(*v), at(*v))
                             })
                             .collect();
-                        guarded(txn, conflict, async |c: &DatabaseTransaction| {
+                        {
                             if upsert {
                                 TICKETS
-                                    .upsert_conversations(c, merchant, batch)
+                                    .upsert_conversations(txn, merchant, batch)
                                     .await
                                     .map(|()| 0)
                             } else {
-                                TICKETS.insert_conversations(c, merchant, batch).await
+                                TICKETS.insert_conversations(txn, merchant, batch).await
                             }
-                        })
-                        .await?
+                        }
                     }
                     Child::Rating => {
                         let batch: Vec<NewRating> = rows
@@ -1162,14 +1141,16 @@ impl Case<'_> {
                                 NewRating::new(tid(*id), fd.as_str(), score(*v), at(*v))
                             })
                             .collect();
-                        guarded(txn, conflict, async |c: &DatabaseTransaction| {
+                        {
                             if upsert {
-                                TICKETS.upsert_ratings(c, merchant, batch).await.map(|()| 0)
+                                TICKETS
+                                    .upsert_ratings(txn, merchant, batch)
+                                    .await
+                                    .map(|()| 0)
                             } else {
-                                TICKETS.insert_ratings(c, merchant, batch).await
+                                TICKETS.insert_ratings(txn, merchant, batch).await
                             }
-                        })
-                        .await?
+                        }
                     }
                 };
                 if let Some(id) = foreign {
@@ -1472,10 +1453,7 @@ impl Case<'_> {
                         .any(|r| self.model[m].people(kind).contains_key(&r.0));
                 let merchant = self.ids[m];
                 let batch = rows.clone();
-                let result = guarded(txn, conflict, async |c: &DatabaseTransaction| {
-                    p_write(c, kind, merchant, batch, upsert).await
-                })
-                .await?;
+                let result = { p_write(txn, kind, merchant, batch, upsert).await };
                 if conflict {
                     self.stats.unique_conflicts += 1;
                     return expect_conflict(result, ConflictKind::Unique);
@@ -1601,8 +1579,6 @@ impl Case<'_> {
                 let own: BTreeSet<i64> = chosen.iter().filter(|c| c.1).map(|c| c.0).collect();
                 let foreign = chosen.iter().filter(|c| !c.1).map(|c| c.0).min();
                 let referenced = own.iter().any(|id| self.model[m].referenced(kind, *id));
-                // Documented: either error leaves the caller's transaction
-                // usable, so no savepoint of ours.
                 let result = p_delete(txn, kind, self.ids[m], &ids).await;
                 if referenced {
                     self.stats.fk_conflicts += 1;

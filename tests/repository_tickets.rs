@@ -13,6 +13,7 @@ use freshdesk_store::entity::enums::{Priority, TicketStatus};
 use freshdesk_store::entity::{agent, contact, conversation, rating, ticket};
 use freshdesk_store::repository::*;
 use freshdesk_store::testing::*;
+use freshdesk_store::time::UtcOffset;
 use freshdesk_store::{ConflictKind, Error, MerchantId, TicketId};
 use futures_util::StreamExt;
 use sea_orm::{ColumnTrait, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter, QueryOrder};
@@ -106,8 +107,9 @@ async fn get_by_id_and_freshdesk_id_are_scoped() -> TestResult {
     Ok(())
 }
 
-/// Open tickets, tickets created on a local date, the "urgent or old high
-/// priority" filter and SLA breaches, each without the other merchant's.
+/// The preset filters: open tickets, tickets created on a local date, the
+/// "urgent or old high priority" filter and SLA breaches, each without the
+/// other merchant's.
 #[tokio::test]
 async fn lookups_open_created_on_attention_and_sla() -> TestResult {
     let db = TestDb::connect().await?;
@@ -127,13 +129,13 @@ async fn lookups_open_created_on_attention_and_sla() -> TestResult {
             TicketFactory::new(m).status(status).insert(&txn).await?;
         }
     }
-    let open = REPO.open(&txn, a, &page).await?;
+    let open = REPO.list(&txn, a, &TicketFilter::open(), &page).await?;
     assert_eq!(open.items.len(), 4);
     assert!(open.items.iter().all(|t| t.merchant_id == a && t.is_open()));
 
     // Local date 2026-10-02 in +02:00 is [2026-10-01T22:00Z, 2026-10-02T22:00Z).
     let a2 = unique_merchant_id();
-    let plus2 = FixedOffset::east_opt(2 * 3600).unwrap();
+    let plus2: UtcOffset = "+02:00".parse()?;
     let day = NaiveDate::from_ymd_opt(2026, 10, 2).unwrap();
     let mut expected = Vec::new();
     for (h, on_day) in [(21, false), (22, true), (30, true), (45, true), (46, false)] {
@@ -146,15 +148,11 @@ async fn lookups_open_created_on_attention_and_sla() -> TestResult {
             expected.push(t.id);
         }
     }
-    let got = REPO.created_on(&txn, a2, day, plus2, &page).await?;
+    let on_day = TicketFilter::new().created_on(day, plus2);
+    let got = REPO.list(&txn, a2, &on_day, &page).await?;
     assert_eq!(ids(&got.items), expected);
     let bad = FixedOffset::east_opt(15 * 3600).unwrap();
-    assert_invalid(
-        REPO.created_on(&txn, a2, day, bad, &page)
-            .await
-            .unwrap_err(),
-        "utc_offset",
-    );
+    assert_invalid(UtcOffset::try_from(bad).unwrap_err(), "utc_offset");
 
     // Urgent (any age), or high and older than 48 hours at `now`.
     let a3 = unique_merchant_id();
@@ -181,14 +179,11 @@ async fn lookups_open_created_on_attention_and_sla() -> TestResult {
             expected.push(t.id);
         }
     }
-    let got = REPO
-        .urgent_or_old_high_priority(&txn, a3, now, Duration::hours(48), &page)
-        .await?;
+    let attention = TicketFilter::urgent_or_old_high_priority(now, Duration::hours(48))?;
+    let got = REPO.list(&txn, a3, &attention, &page).await?;
     assert_eq!(ids(&got.items), expected);
     assert_invalid(
-        REPO.urgent_or_old_high_priority(&txn, a3, now, Duration::hours(-1), &page)
-            .await
-            .unwrap_err(),
+        TicketFilter::urgent_or_old_high_priority(now, Duration::hours(-1)).unwrap_err(),
         "older_than",
     );
 
@@ -226,20 +221,142 @@ async fn lookups_open_created_on_attention_and_sla() -> TestResult {
         .insert(&txn)
         .await?;
     let fr = REPO
-        .breaching_sla(&txn, a4, Sla::FirstResponse, now, &page)
+        .list(
+            &txn,
+            a4,
+            &TicketFilter::breaching_sla(Sla::FirstResponse, now),
+            &page,
+        )
         .await?;
     assert_eq!(ids(&fr.items), vec![fr_late.id, fr_overdue.id]);
     let res = REPO
-        .breaching_sla(&txn, a4, Sla::Resolution, now, &page)
+        .list(
+            &txn,
+            a4,
+            &TicketFilter::breaching_sla(Sla::Resolution, now),
+            &page,
+        )
         .await?;
     assert_eq!(ids(&res.items), vec![res_late.id, res_overdue.id]);
     let either = REPO
-        .breaching_sla(&txn, a4, Sla::Either, now, &page)
+        .list(
+            &txn,
+            a4,
+            &TicketFilter::breaching_sla(Sla::Either, now),
+            &page,
+        )
         .await?;
     assert_eq!(
         ids(&either.items),
         vec![fr_late.id, fr_overdue.id, res_late.id, res_overdue.id]
     );
+    Ok(())
+}
+
+/// The deprecated preset lookups are `list` with the preset filter: the
+/// same pages, and a cursor from one is valid for the other (and for any
+/// call with the same filter and sort); their input checks still run
+/// before any statement.
+#[tokio::test]
+#[allow(deprecated)]
+async fn deprecated_presets_are_list_with_the_filter_and_share_cursors() -> TestResult {
+    let db = TestDb::connect().await?;
+    let txn = db.begin().await?;
+    let (a, b) = (unique_merchant_id(), unique_merchant_id());
+    for m in [a, b] {
+        for (h, status) in [
+            (1, TicketStatus::Open),
+            (2, TicketStatus::Resolved),
+            (3, TicketStatus::Pending),
+            (4, TicketStatus::WaitingOnCustomer),
+        ] {
+            TicketFactory::new(m)
+                .status(status)
+                .created_at(at(h))
+                .fr_due_by(at(h))
+                .insert(&txn)
+                .await?;
+        }
+    }
+    let first = CursorRequest::first(1).sort(TicketSort::CreatedAsc);
+    let next = |c: &Option<String>| first.clone().after(c.clone());
+
+    // open() and list(open) page alike, and take each other's cursors.
+    let open = TicketFilter::open();
+    let p1 = REPO.open(&txn, a, &first).await?;
+    assert_eq!(p1, REPO.list(&txn, a, &open, &first).await?);
+    let p2 = REPO.list(&txn, a, &open, &next(&p1.next_cursor)).await?;
+    assert_eq!(p2, REPO.open(&txn, a, &next(&p1.next_cursor)).await?);
+    let p3 = REPO.open(&txn, a, &next(&p2.next_cursor)).await?;
+    let all: Vec<_> = [&p1, &p2, &p3]
+        .iter()
+        .flat_map(|p| p.items.clone())
+        .collect();
+    assert_eq!(all.len(), 3);
+    assert!(all.iter().all(|t| t.merchant_id == a && t.is_open()));
+    assert!(p3.next_cursor.is_none());
+    // The same cursor also pages the ids and summaries of the same filter.
+    let ids = REPO
+        .list_ids(&txn, a, &open, &next(&p1.next_cursor))
+        .await?;
+    assert_eq!(ids.items, vec![p2.items[0].id]);
+
+    // Each preset: one page through the method, the next through `list`.
+    let now = at(10);
+    let day = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+    let presets = [
+        TicketFilter::new().created_on(day, UtcOffset::UTC),
+        TicketFilter::urgent_or_old_high_priority(now, Duration::hours(1))?,
+        TicketFilter::breaching_sla(Sla::FirstResponse, now),
+    ];
+    let utc = FixedOffset::east_opt(0).unwrap();
+    for (i, filter) in presets.iter().enumerate() {
+        let page = match i {
+            0 => REPO.created_on(&txn, a, day, utc, &first).await?,
+            1 => {
+                REPO.urgent_or_old_high_priority(&txn, a, now, Duration::hours(1), &first)
+                    .await?
+            }
+            _ => {
+                REPO.breaching_sla(&txn, a, Sla::FirstResponse, now, &first)
+                    .await?
+            }
+        };
+        assert_eq!(
+            page,
+            REPO.list(&txn, a, filter, &first).await?,
+            "{filter:?}"
+        );
+        if page.next_cursor.is_some() {
+            REPO.list(&txn, a, filter, &next(&page.next_cursor)).await?;
+        }
+        // Another merchant never accepts it.
+        if page.next_cursor.is_some() {
+            assert_invalid(
+                REPO.list(&txn, b, filter, &next(&page.next_cursor))
+                    .await
+                    .unwrap_err(),
+                "cursor",
+            );
+        }
+    }
+
+    // Input checks, before any statement.
+    db.counter().reset();
+    let bad = FixedOffset::east_opt(15 * 3600).unwrap();
+    assert_invalid(
+        REPO.created_on(&txn, a, day, bad, &first)
+            .await
+            .unwrap_err(),
+        "utc_offset",
+    );
+    assert_invalid(
+        REPO.urgent_or_old_high_priority(&txn, a, now, Duration::hours(-1), &first)
+            .await
+            .unwrap_err(),
+        "older_than",
+    );
+    assert_eq!(db.counter().get(), 0);
     Ok(())
 }
 
@@ -483,6 +600,7 @@ async fn keyset_pages_stay_correct_under_inserts() -> TestResult {
 /// A malformed cursor, or one made for another merchant, sort order or
 /// filter, is an invalid-input error; page sizes out of range are too.
 #[tokio::test]
+#[allow(deprecated)] // `open()` is `list(TicketFilter::open())`: same cursors
 async fn foreign_and_malformed_cursors_are_rejected() -> TestResult {
     let db = TestDb::connect().await?;
     let txn = db.begin().await?;
@@ -728,6 +846,87 @@ async fn children_load_in_a_fixed_number_of_statements() -> TestResult {
     db.counter().reset();
     assert!(REPO.get_many_with_children(&txn, a, &[]).await?.is_empty());
     assert_eq!(db.counter().get(), 0);
+    Ok(())
+}
+
+/// Children loading is bounded: more than `MAX_TICKETS_WITH_CHILDREN`
+/// ids is refused before any statement, and a ticket loads at most
+/// `MAX_CHILDREN_PER_TICKET` conversations and ratings, the oldest, with a
+/// flag saying it has more — in the same number of statements.
+#[tokio::test]
+async fn children_loading_is_bounded() -> TestResult {
+    let db = TestDb::connect().await?;
+    let txn = db.begin().await?;
+    let a = unique_merchant_id();
+    let max = MAX_CHILDREN_PER_TICKET as i64;
+    let full = TicketFactory::new(a).insert(&txn).await?;
+    let over = TicketFactory::new(a).insert(&txn).await?;
+    let mut convs = Vec::new();
+    let mut ratings = Vec::new();
+    for (ticket, n) in [(&full, max), (&over, max + 2)] {
+        for i in 0..n {
+            // Newest first, so "the oldest" is not insertion order.
+            let when = at(1000 - i);
+            convs.push(NewConversation::new(
+                ticket.id,
+                format!("b-{}-c{i}", ticket.id),
+                "x",
+                when,
+            ));
+            ratings.push(NewRating::new(
+                ticket.id,
+                format!("b-{}-r{i}", ticket.id),
+                103,
+                when,
+            ));
+        }
+    }
+    REPO.insert_conversations(&txn, a, convs).await?;
+    REPO.insert_ratings(&txn, a, ratings).await?;
+
+    db.counter().reset();
+    let loaded = REPO
+        .get_many_with_children(&txn, a, &[full.id, over.id])
+        .await?;
+    assert_eq!(db.counter().get(), 3);
+    for (t, truncated) in loaded.iter().zip([false, true]) {
+        assert_eq!(t.conversations.len() as i64, max);
+        assert_eq!(t.ratings.len() as i64, max);
+        assert_eq!(t.conversations_truncated, truncated);
+        assert_eq!(t.ratings_truncated, truncated);
+        assert!(
+            t.conversations
+                .windows(2)
+                .all(|w| w[0].created_at <= w[1].created_at)
+        );
+    }
+    // The oldest are kept: the two newest of `over` are left out.
+    assert_eq!(loaded[1].conversations[0].created_at, at(1000 - max - 1));
+    assert_eq!(
+        loaded[1].conversations.last().unwrap().created_at,
+        at(1000 - 2)
+    );
+    let one = REPO.get_with_children(&txn, a, over.id).await?;
+    assert!(one.conversations_truncated && one.ratings_truncated);
+
+    // Too many ids: refused by name, nothing sent.
+    let ids: Vec<TicketId> = (1..=MAX_TICKETS_WITH_CHILDREN as i64 + 1)
+        .map(|i| TicketId::new(i).unwrap())
+        .collect();
+    db.counter().reset();
+    assert_invalid(
+        REPO.get_many_with_children(&txn, a, &ids)
+            .await
+            .unwrap_err(),
+        "ids",
+    );
+    assert_eq!(db.counter().get(), 0);
+    // Repeated ids count once.
+    let repeated = vec![full.id; MAX_TICKETS_WITH_CHILDREN + 1];
+    assert_eq!(
+        REPO.get_many_with_children(&txn, a, &repeated).await?.len(),
+        1
+    );
     Ok(())
 }
 

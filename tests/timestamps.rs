@@ -72,22 +72,20 @@ async fn repository_filters_and_pages_cover_the_whole_range() {
 
     // The resolution SLA of the 2040 ticket is breached in 2045, not in 2040.
     let breaching = repo
-        .breaching_sla(
+        .list(
             &txn,
             m,
-            Sla::Resolution,
-            at(2045, 1, 1),
+            &TicketFilter::breaching_sla(Sla::Resolution, at(2045, 1, 1)),
             &CursorRequest::first(10),
         )
         .await
         .unwrap();
     assert_eq!(breaching.items.len(), 1);
     let not_yet = repo
-        .breaching_sla(
+        .list(
             &txn,
             m,
-            Sla::Resolution,
-            at(2040, 5, 1),
+            &TicketFilter::breaching_sla(Sla::Resolution, at(2040, 5, 1)),
             &CursorRequest::first(10),
         )
         .await

@@ -1,7 +1,7 @@
 //! Per-agent figures over the tickets resolved in the window.
 
 use sea_orm::sea_query::{Expr, ExprTrait, Order};
-use sea_orm::{ConnectionTrait, FromQueryResult};
+use sea_orm::{DatabaseTransaction, FromQueryResult};
 use serde::{Deserialize, Serialize};
 
 use super::params::Window;
@@ -39,7 +39,7 @@ struct AgentRow {
 /// # Errors
 ///
 /// [`Error::Database`](crate::Error::Database) when the statement fails.
-pub async fn agents<C: ConnectionTrait>(db: &C, w: &Window) -> Result<Vec<AgentStats>> {
+pub async fn agents(db: &DatabaseTransaction, w: &Window) -> Result<Vec<AgentStats>> {
     let dialect = Dialect::of(db)?;
     let responder = dialect.ticket(Column::ResponderId);
     let mut q = sql::tickets_resolved_in(w);

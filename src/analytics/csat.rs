@@ -1,6 +1,6 @@
 //! Customer satisfaction: ratings given in the window.
 
-use sea_orm::{ConnectionTrait, FromQueryResult};
+use sea_orm::{DatabaseTransaction, FromQueryResult};
 use serde::{Deserialize, Serialize};
 
 use super::params::Window;
@@ -33,7 +33,7 @@ struct CsatRow {
 /// # Errors
 ///
 /// [`Error::Database`](crate::Error::Database) when the statement fails.
-pub async fn csat<C: ConnectionTrait>(db: &C, w: &Window) -> Result<Csat> {
+pub async fn csat(db: &DatabaseTransaction, w: &Window) -> Result<Csat> {
     let dialect = Dialect::of(db)?;
     let rating = dialect.col(RATING, "rating");
     let positive = format!("COUNT(CASE WHEN {rating} > {POSITIVE_THRESHOLD} THEN 1 END)");

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDate};
 use sea_orm::sea_query::{Alias, Expr, Order, Query, UnionType};
-use sea_orm::{ConnectionTrait, FromQueryResult};
+use sea_orm::{DatabaseTransaction, FromQueryResult};
 use serde::{Deserialize, Serialize};
 
 use super::params::Window;
@@ -42,7 +42,7 @@ struct DayRow {
 /// # Errors
 ///
 /// [`Error::Database`](crate::Error::Database) when the statement fails.
-pub async fn daily<C: ConnectionTrait>(db: &C, w: &Window) -> Result<Vec<DailyCount>> {
+pub async fn daily(db: &DatabaseTransaction, w: &Window) -> Result<Vec<DailyCount>> {
     let dialect = Dialect::of(db)?;
     let branch = |mut q: sea_orm::sea_query::SelectStatement, column, kind: &str| {
         select_as(

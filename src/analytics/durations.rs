@@ -2,7 +2,7 @@
 //! and the continuous 50th and 90th percentiles, in whole seconds.
 
 use sea_orm::sea_query::{Alias, ExprTrait, Query, SelectStatement};
-use sea_orm::{ConnectionTrait, FromQueryResult};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult};
 use serde::{Deserialize, Serialize};
 
 use super::params::Window;
@@ -45,7 +45,7 @@ struct StatsRow {
 /// # Errors
 ///
 /// [`Error::Database`](crate::Error::Database) when the statement fails.
-pub async fn first_response<C: ConnectionTrait>(db: &C, w: &Window) -> Result<DurationStats> {
+pub async fn first_response(db: &DatabaseTransaction, w: &Window) -> Result<DurationStats> {
     let dialect = Dialect::of(db)?;
     let mut base = sql::tickets_created_in(w);
     base.and_where(sql::ticket_col(ticket::Column::FirstResponseTime).is_not_null());
@@ -61,7 +61,7 @@ pub async fn first_response<C: ConnectionTrait>(db: &C, w: &Window) -> Result<Du
 /// # Errors
 ///
 /// [`Error::Database`](crate::Error::Database) when the statement fails.
-pub async fn resolution<C: ConnectionTrait>(db: &C, w: &Window) -> Result<DurationStats> {
+pub async fn resolution(db: &DatabaseTransaction, w: &Window) -> Result<DurationStats> {
     let dialect = Dialect::of(db)?;
     let base = sql::tickets_resolved_in(w);
     let x = dialect.seconds_between(

@@ -49,10 +49,16 @@
 //!
 //! # Consistency
 //!
-//! The functions read through the caller's connection or transaction. For a
-//! report whose groups see one snapshot of the data, run [`report()`] in a
-//! `REPEATABLE READ` (PostgreSQL, MariaDB) transaction; SQLite transactions
-//! are serializable.
+//! Every function takes the caller's `&DatabaseTransaction` (DESIGN.md
+//! rule 2) and runs in it; a function of several statements, above all
+//! [`report()`], sees one snapshot of the data when the transaction's
+//! isolation level gives one:
+//!
+//! | backend | isolation for one snapshot |
+//! | --- | --- |
+//! | PostgreSQL | `REPEATABLE READ` (or `SERIALIZABLE`); `READ COMMITTED`, the default, takes a snapshot per statement |
+//! | MariaDB / MySQL | `REPEATABLE READ` (InnoDB's default) with a consistent snapshot, taken at the first read or by `START TRANSACTION WITH CONSISTENT SNAPSHOT` |
+//! | SQLite | any: a read transaction already is one snapshot |
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -90,11 +96,12 @@ mod sql;
 pub mod tags;
 pub mod volume;
 
+pub use crate::time::UtcOffset;
 pub use agents::AgentStats;
 pub use csat::Csat;
 pub use daily::DailyCount;
 pub use durations::DurationStats;
-pub use params::{MAX_WINDOW_DAYS, ReportParams, UtcOffset, Window};
+pub use params::{MAX_WINDOW_DAYS, ReportParams, Window};
 pub use report::{Report, report};
 pub use sla::SlaBreaches;
 pub use tags::TagCount;

@@ -1,19 +1,20 @@
 //! The whole report of DESIGN.md: every metric for one merchant and window.
 
 use chrono::NaiveDate;
-use sea_orm::ConnectionTrait;
+use sea_orm::DatabaseTransaction;
 use serde::{Deserialize, Serialize};
 
 use super::agents::{AgentStats, agents};
 use super::csat::{Csat, csat};
 use super::daily::{DailyCount, daily};
 use super::durations::{DurationStats, first_response, resolution};
-use super::params::{ReportParams, UtcOffset};
+use super::params::ReportParams;
 use super::sla::{SlaBreaches, sla};
 use super::tags::{TagCount, top_tags};
 use super::volume::{PriorityCounts, StatusCounts, created, open_backlog};
 use crate::error::Result;
 use crate::ids::MerchantId;
+use crate::time::UtcOffset;
 
 /// Every metric of DESIGN.md for one merchant and window. Serializes to
 /// exactly the JSON object of DESIGN.md (same keys, same order), which is
@@ -59,25 +60,53 @@ pub struct Report {
 /// first response, resolution, daily series, CSAT, SLA, top tags, agents).
 ///
 /// A merchant with no rows gets an all-zero report (with a zero-filled
-/// daily series), not an error. Run it in a `REPEATABLE READ` transaction
-/// for one consistent snapshot.
+/// daily series), not an error.
+///
+/// # One snapshot
+///
+/// The statements run in the caller's transaction, in order; they see one
+/// snapshot of the data when the transaction's isolation level gives one
+/// (see [the module docs](super#consistency)):
+///
+/// * **PostgreSQL**: begin the transaction `REPEATABLE READ` (or
+///   `SERIALIZABLE`). At the default `READ COMMITTED` each statement sees
+///   its own snapshot, so a ticket written meanwhile can count in one group
+///   and not in another.
+/// * **MariaDB / MySQL**: `REPEATABLE READ` (InnoDB's default) with a
+///   consistent snapshot: InnoDB takes it at the transaction's first read
+///   (or at `START TRANSACTION WITH CONSISTENT SNAPSHOT`), and every later
+///   statement reads it.
+/// * **SQLite**: a read transaction is already one snapshot (SQLite
+///   transactions are serializable); nothing to choose.
+///
+/// ```no_run
+/// # async fn f(db: &sea_orm::DatabaseConnection, params: &freshdesk_store::analytics::ReportParams) -> freshdesk_store::Result<()> {
+/// use sea_orm::{AccessMode, IsolationLevel, TransactionTrait};
+///
+/// let txn = db
+///     .begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly))
+///     .await?;
+/// let report = freshdesk_store::analytics::report(&txn, params).await?;
+/// txn.commit().await?;
+/// # let _ = report; Ok(()) }
+/// ```
 ///
 /// # Errors
 ///
 /// [`Error::InvalidInput`](crate::Error::InvalidInput) for bad parameters
 /// (see [`ReportParams::window`]), before any statement is sent;
 /// [`Error::Database`](crate::Error::Database) when a statement fails.
-pub async fn report<C: ConnectionTrait>(db: &C, params: &ReportParams) -> Result<Report> {
+pub async fn report(txn: &DatabaseTransaction, params: &ReportParams) -> Result<Report> {
     let w = params.window()?;
-    let created = created(db, &w).await?;
-    let open_backlog = open_backlog(db, &w).await?;
-    let first_response = first_response(db, &w).await?;
-    let resolution = resolution(db, &w).await?;
-    let daily = daily(db, &w).await?;
-    let csat = csat(db, &w).await?;
-    let sla = sla(db, &w).await?;
-    let top_tags = top_tags(db, &w).await?;
-    let agents = agents(db, &w).await?;
+    let created = created(txn, &w).await?;
+    let open_backlog = open_backlog(txn, &w).await?;
+    let first_response = first_response(txn, &w).await?;
+    let resolution = resolution(txn, &w).await?;
+    let daily = daily(txn, &w).await?;
+    let csat = csat(txn, &w).await?;
+    let sla = sla(txn, &w).await?;
+    let top_tags = top_tags(txn, &w).await?;
+    let agents = agents(txn, &w).await?;
     Ok(Report {
         merchant_id: w.merchant(),
         from: w.from(),

@@ -1,7 +1,7 @@
 //! SLA breaches among the tickets created in the window.
 
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
-use sea_orm::{ConnectionTrait, FromQueryResult};
+use sea_orm::{DatabaseTransaction, FromQueryResult};
 use serde::{Deserialize, Serialize};
 
 use super::params::Window;
@@ -44,7 +44,7 @@ fn breached(due: Column, done: Column, w: &Window) -> Expr {
 /// # Errors
 ///
 /// [`Error::Database`](crate::Error::Database) when the statement fails.
-pub async fn sla<C: ConnectionTrait>(db: &C, w: &Window) -> Result<SlaBreaches> {
+pub async fn sla(db: &DatabaseTransaction, w: &Window) -> Result<SlaBreaches> {
     let mut q = sql::tickets_created_in(w);
     q.expr_as(
         breached(Column::FrDueBy, Column::FirstRespondedAt, w),

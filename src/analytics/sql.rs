@@ -10,9 +10,10 @@
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, IntoIden, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, IdenStatic, StatementBuilder};
 
-use super::params::{UtcOffset, Window};
+use super::params::Window;
 use crate::entity::{instant_value, rating, ticket};
 use crate::error::{Error, Result};
+use crate::time::UtcOffset;
 
 /// Alias of the ticket table in every analytics statement.
 pub(crate) const TICKET: &str = "t";

@@ -1,7 +1,7 @@
 //! Top tags of the tickets created in the window.
 
 use sea_orm::sea_query::{Alias, Expr, Func, Order};
-use sea_orm::{ConnectionTrait, FromQueryResult};
+use sea_orm::{DatabaseTransaction, FromQueryResult};
 use serde::{Deserialize, Serialize};
 
 use super::params::Window;
@@ -45,7 +45,7 @@ const ELEMENT: &str = "e";
 ///
 /// [`Error::Database`](crate::Error::Database) when the statement fails
 /// (on SQLite also when a `tags` value is not valid JSON).
-pub async fn top_tags<C: ConnectionTrait>(db: &C, w: &Window) -> Result<Vec<TagCount>> {
+pub async fn top_tags(db: &DatabaseTransaction, w: &Window) -> Result<Vec<TagCount>> {
     let dialect = Dialect::of(db)?;
     let tags = dialect.ticket(ticket::Column::Tags);
     let value = dialect.col(ELEMENT, "value");

@@ -2,7 +2,7 @@
 //! priority counts, and the open backlog now.
 
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
-use sea_orm::{ConnectionTrait, FromQueryResult};
+use sea_orm::{DatabaseTransaction, FromQueryResult};
 use serde::{Deserialize, Serialize};
 
 use super::params::Window;
@@ -84,7 +84,7 @@ fn count_where(column: ticket::Column, code: i32) -> Expr {
 /// # Errors
 ///
 /// [`Error::Database`](crate::Error::Database) when the statement fails.
-pub async fn created<C: ConnectionTrait>(db: &C, w: &Window) -> Result<Created> {
+pub async fn created(db: &DatabaseTransaction, w: &Window) -> Result<Created> {
     let mut q = sql::tickets_created_in(w);
     q.expr_as(Expr::cust("COUNT(*)"), "tickets_created");
     let statuses = [
@@ -145,7 +145,7 @@ struct BacklogRow {
 /// # Errors
 ///
 /// [`Error::Database`](crate::Error::Database) when the statement fails.
-pub async fn open_backlog<C: ConnectionTrait>(db: &C, w: &Window) -> Result<u64> {
+pub async fn open_backlog(db: &DatabaseTransaction, w: &Window) -> Result<u64> {
     let mut q = sql::merchant_tickets(w);
     q.and_where(
         sql::ticket_col(ticket::Column::Status).is_in(TicketStatus::OPEN.iter().map(|s| s.code())),

@@ -2,30 +2,15 @@
 
 use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityName,
-    EntityTrait, Iterable,
+    ActiveModelTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityName, EntityTrait,
+    Iterable,
 };
 
-use super::scope::in_savepoint;
+use super::limits::max_bind_params;
+use super::savepoint::in_savepoint;
 
 use crate::entity::instant_value;
 use crate::error::{Error, Result};
-
-/// Largest number of bind parameters one statement may carry.
-pub(crate) fn max_bind_params(backend: DbBackend) -> usize {
-    match backend {
-        // PostgreSQL and MySQL count parameters in a u16.
-        DbBackend::Postgres | DbBackend::MySql => 65_535,
-        // The bundled SQLite (3.32+) allows 32,766.
-        _ => 32_766,
-    }
-}
-
-/// Ids per `IN (…)` list: the limit, less room for the statement's other
-/// parameters (the merchant id and a few more).
-pub(crate) fn ids_per_statement(backend: DbBackend) -> usize {
-    max_bind_params(backend) - 16
-}
 
 /// Inserts `rows` with one multi-row `INSERT` per chunk, without `RETURNING`.
 /// Returns the number of rows written.

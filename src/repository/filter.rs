@@ -1,20 +1,46 @@
-//! The one ticket filter type and the closed set of sort orders.
+//! The one ticket filter type, [`TicketFilter`], with its preset
+//! constructors (open tickets, a local day, "needs attention", SLA
+//! breaches, see [`Sla`]) and the SQL predicate it becomes.
 //!
-//! Neither accepts SQL or column names: a filter is a set of typed
-//! predicates, a sort order one of the [`TicketSort`] variants, and every
-//! order ends in the ticket id so that pages neither repeat nor skip rows.
+//! A filter accepts no SQL or column names: it is a set of typed predicates.
+//! Sort orders are [`TicketSort`](super::TicketSort)s.
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::sea_query::{Condition, Expr};
-use sea_orm::{ColumnTrait, DbBackend, Order};
-
+use sea_orm::{ColumnTrait, DbBackend, ExprTrait};
 use serde::{Deserialize, Serialize};
 
-use super::page::{KeyKind, KeyValue};
 use crate::entity::enums::{Priority, TicketStatus};
 use crate::entity::{instant_value, ticket};
 use crate::error::{Error, Result};
 use crate::ids::{AgentId, ContactId};
+use crate::time::UtcOffset;
+
+/// Which service-level deadline a ticket breaches.
+///
+/// As the analytics define it: the first-response SLA is breached when
+/// `fr_due_by` is set and the first response came after it, or has not come
+/// and `fr_due_by` is before `now`; the resolution SLA likewise with
+/// `due_by` and `resolved_at`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Sla {
+    /// The first-response deadline (`fr_due_by`).
+    FirstResponse,
+    /// The resolution deadline (`due_by`).
+    Resolution,
+    /// Either deadline.
+    Either,
+}
+
+/// Tickets breaching an [`Sla`] as of `now`: a [`TicketFilter`] field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlaBreach {
+    /// Which deadline.
+    pub sla: Sla,
+    /// The instant open deadlines are judged against.
+    pub now: DateTime<Utc>,
+}
 
 /// Which tickets to return. Every field that is set narrows the result
 /// (they combine with AND); the default matches all of a merchant's tickets.
@@ -48,6 +74,13 @@ pub struct TicketFilter {
     pub tag: Option<String>,
     /// The `processed` flag has this value.
     pub processed: Option<bool>,
+    /// Urgent, or high priority and created strictly before this instant
+    /// (whatever the status): the seed guide's "needs attention" tickets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub urgent_or_high_created_before: Option<DateTime<Utc>>,
+    /// Breaching this SLA as of its `now`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub breaching: Option<SlaBreach>,
 }
 
 impl TicketFilter {
@@ -81,10 +114,50 @@ impl TicketFilter {
         self
     }
 
-    /// Created on the local calendar `date` in the fixed UTC `offset`.
-    pub fn created_on(self, date: NaiveDate, offset: FixedOffset) -> Self {
-        let (from, before) = local_day(date, offset);
+    /// Created on the local calendar `date` in the fixed UTC `offset` (a
+    /// ticket is on `date` when `created_at + offset` falls on it). The
+    /// offset is a [`UtcOffset`], so it is within `-12:00..=+14:00`.
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use freshdesk_store::repository::TicketFilter;
+    ///
+    /// let day = NaiveDate::from_ymd_opt(2026, 10, 2).unwrap();
+    /// let filter = TicketFilter::new().created_on(day, "+02:00".parse()?);
+    /// assert_eq!(filter.created_from.unwrap().to_rfc3339(), "2026-10-01T22:00:00+00:00");
+    /// # Ok::<(), freshdesk_store::Error>(())
+    /// ```
+    pub fn created_on(self, date: NaiveDate, offset: UtcOffset) -> Self {
+        let (from, before) = offset.day(date);
         self.created_between(from, before)
+    }
+
+    /// The seed guide's "needs attention" tickets: urgent, or high priority
+    /// and created more than `older_than` before `now` (whatever their
+    /// status).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] (`older_than`) for a negative duration.
+    pub fn urgent_or_old_high_priority(now: DateTime<Utc>, older_than: Duration) -> Result<Self> {
+        if older_than < Duration::zero() {
+            return Err(Error::invalid_input(
+                "older_than",
+                format!("must not be negative, got {older_than}"),
+            ));
+        }
+        Ok(Self {
+            urgent_or_high_created_before: Some(now - older_than),
+            ..Self::default()
+        })
+    }
+
+    /// The tickets that breach `sla` as of `now` (see [`Sla`]).
+    pub fn breaching_sla(sla: Sla, now: DateTime<Utc>) -> Self {
+        Self {
+            breaching: Some(SlaBreach { sla, now }),
+            ..Self::default()
+        }
     }
 
     /// Assigned to this agent.
@@ -144,6 +217,18 @@ impl TicketFilter {
         if let Some(processed) = self.processed {
             cond = cond.add(T::Processed.eq(processed));
         }
+        if let Some(cutoff) = self.urgent_or_high_created_before {
+            cond = cond.add(
+                Condition::any().add(T::Priority.eq(Priority::Urgent)).add(
+                    Condition::all()
+                        .add(T::Priority.eq(Priority::High))
+                        .add(T::CreatedAt.lt(instant_value(cutoff))),
+                ),
+            );
+        }
+        if let Some(breach) = self.breaching {
+            cond = cond.add(sla_condition(breach));
+        }
         cond
     }
 }
@@ -165,203 +250,24 @@ fn has_tag(backend: DbBackend, tag: &str) -> Expr {
     }
 }
 
-/// The UTC instants `[start, end)` of a local calendar day in a fixed offset.
-pub(crate) fn local_day(date: NaiveDate, offset: FixedOffset) -> (DateTime<Utc>, DateTime<Utc>) {
-    let start = date.and_time(NaiveTime::MIN) - Duration::seconds(offset.local_minus_utc().into());
-    let start = start.and_utc();
-    (start, start + Duration::days(1))
-}
-
-/// Checks a caller-given UTC offset against the range the crate supports
-/// (-12:00 to +14:00).
-pub(crate) fn check_offset(offset: FixedOffset) -> Result<()> {
-    let secs = offset.local_minus_utc();
-    if (-12 * 3600..=14 * 3600).contains(&secs) {
-        Ok(())
-    } else {
-        Err(Error::invalid_input(
-            "utc_offset",
-            format!("must be between -12:00 and +14:00, got {offset}"),
-        ))
-    }
-}
-
-/// How to order tickets. Every order ends in the ticket id as a unique
-/// tie-breaker, so keyset pages are exact.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum TicketSort {
-    /// Newest first: `created_at DESC, id DESC` (the default).
-    #[default]
-    CreatedDesc,
-    /// Oldest first: `created_at ASC, id ASC`.
-    CreatedAsc,
-    /// Most recently updated first: `updated_at DESC, id DESC`.
-    UpdatedDesc,
-    /// Least recently updated first: `updated_at ASC, id ASC`.
-    UpdatedAsc,
-    /// Most urgent first, oldest first within a priority:
-    /// `priority DESC, created_at ASC, id ASC`.
-    PriorityDesc,
-    /// Insertion order: `id ASC`.
-    IdAsc,
-}
-
-impl TicketSort {
-    /// Every order, for callers that offer a choice (or test all of them).
-    pub const ALL: [TicketSort; 6] = [
-        TicketSort::CreatedDesc,
-        TicketSort::CreatedAsc,
-        TicketSort::UpdatedDesc,
-        TicketSort::UpdatedAsc,
-        TicketSort::PriorityDesc,
-        TicketSort::IdAsc,
-    ];
-}
-
-/// A sort direction.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Dir {
-    Asc,
-    Desc,
-}
-
-/// A column a sort order can use.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum KeyCol {
-    CreatedAt,
-    UpdatedAt,
-    Priority,
-    Id,
-}
-
-impl KeyCol {
-    pub(crate) fn column(self) -> ticket::Column {
-        match self {
-            KeyCol::CreatedAt => ticket::Column::CreatedAt,
-            KeyCol::UpdatedAt => ticket::Column::UpdatedAt,
-            KeyCol::Priority => ticket::Column::Priority,
-            KeyCol::Id => ticket::Column::Id,
-        }
-    }
-
-    pub(crate) fn kind(self) -> KeyKind {
-        match self {
-            KeyCol::CreatedAt | KeyCol::UpdatedAt => KeyKind::Ts,
-            KeyCol::Priority | KeyCol::Id => KeyKind::Int,
-        }
-    }
-
-    /// The bind value for a key value of this column.
-    pub(crate) fn value(self, value: KeyValue) -> sea_orm::Value {
-        match (self, value) {
-            (KeyCol::Priority, KeyValue::Int(n)) => {
-                sea_orm::Value::from(i32::try_from(n).unwrap_or(i32::MAX))
-            }
-            (_, KeyValue::Int(n)) => sea_orm::Value::from(n),
-            (_, KeyValue::Ts(t)) => instant_value(t),
-        }
-    }
-}
-
-impl TicketSort {
-    /// Stable name, part of cursor fingerprints.
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            TicketSort::CreatedDesc => "created_desc",
-            TicketSort::CreatedAsc => "created_asc",
-            TicketSort::UpdatedDesc => "updated_desc",
-            TicketSort::UpdatedAsc => "updated_asc",
-            TicketSort::PriorityDesc => "priority_desc",
-            TicketSort::IdAsc => "id_asc",
-        }
-    }
-
-    /// The key columns and their directions, the id last.
-    pub(crate) fn keys(self) -> &'static [(KeyCol, Dir)] {
-        use Dir::*;
-        use KeyCol::*;
-        match self {
-            TicketSort::CreatedDesc => &[(CreatedAt, Desc), (Id, Desc)],
-            TicketSort::CreatedAsc => &[(CreatedAt, Asc), (Id, Asc)],
-            TicketSort::UpdatedDesc => &[(UpdatedAt, Desc), (Id, Desc)],
-            TicketSort::UpdatedAsc => &[(UpdatedAt, Asc), (Id, Asc)],
-            TicketSort::PriorityDesc => &[(Priority, Desc), (CreatedAt, Asc), (Id, Asc)],
-            TicketSort::IdAsc => &[(Id, Asc)],
-        }
-    }
-
-    /// The `ORDER BY` clauses of this order.
-    pub(crate) fn order_by(self) -> impl Iterator<Item = (ticket::Column, Order)> {
-        self.keys().iter().map(|(col, dir)| {
-            let order = match dir {
-                Dir::Asc => Order::Asc,
-                Dir::Desc => Order::Desc,
-            };
-            (col.column(), order)
-        })
-    }
-
-    pub(crate) fn kinds(self) -> Vec<KeyKind> {
-        self.keys().iter().map(|(c, _)| c.kind()).collect()
-    }
-
-    /// Rows strictly after `values` in this order (OR-expanded, so mixed
-    /// directions work on every backend).
-    ///
-    /// The OR alone would leave the database no range to scan: PostgreSQL
-    /// then reads the merchant's rows from the start of the index and
-    /// filters them, so a page deep into a large merchant costs as much as
-    /// reading everything before it. The predicate therefore also bounds the
-    /// leading key (`created_at <= x AND (created_at < x OR …)`), which is
-    /// the same set of rows and an index range on `(merchant_id,
-    /// created_at)`.
-    pub(crate) fn after(self, values: &[KeyValue]) -> Condition {
-        let keys = self.keys();
-        let mut any = Condition::any();
-        for i in 0..keys.len() {
-            let mut all = Condition::all();
-            for (j, (col, _)) in keys.iter().enumerate().take(i) {
-                all = all.add(col.column().eq(col.value(values[j])));
-            }
-            let (col, order) = keys[i];
-            let v = col.value(values[i]);
-            all = all.add(match order {
-                Dir::Desc => col.column().lt(v),
-                Dir::Asc => col.column().gt(v),
-            });
-            any = any.add(all);
-        }
-        let (lead, order) = keys[0];
-        let v = lead.value(values[0]);
-        let bound = match order {
-            Dir::Desc => lead.column().lte(v),
-            Dir::Asc => lead.column().gte(v),
-        };
-        Condition::all().add(bound).add(any)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn local_day_in_offsets() {
-        let d = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
-        let (s, e) = local_day(d, FixedOffset::east_opt(2 * 3600).unwrap());
-        assert_eq!(s.to_rfc3339(), "2026-09-30T22:00:00+00:00");
-        assert_eq!(e.to_rfc3339(), "2026-10-01T22:00:00+00:00");
-        let (s, _) = local_day(d, FixedOffset::west_opt(5 * 3600).unwrap());
-        assert_eq!(s.to_rfc3339(), "2026-10-01T05:00:00+00:00");
-        assert!(check_offset(FixedOffset::east_opt(15 * 3600).unwrap()).is_err());
-    }
-
-    #[test]
-    fn every_sort_ends_in_the_id() {
-        for s in TicketSort::ALL {
-            assert_eq!(s.keys().last().unwrap().0, KeyCol::Id, "{s:?}");
-        }
+/// The tickets breaching `breach.sla` at `breach.now`.
+fn sla_condition(breach: SlaBreach) -> Condition {
+    use ticket::Column as T;
+    let col = |c: T| Expr::col((ticket::Entity, c));
+    let breached = |due: T, done: T| {
+        Condition::all().add(col(due).is_not_null()).add(
+            Condition::any().add(col(done).gt(col(due))).add(
+                Condition::all()
+                    .add(col(done).is_null())
+                    .add(col(due).lt(Expr::val(instant_value(breach.now)))),
+            ),
+        )
+    };
+    let first = breached(T::FrDueBy, T::FirstRespondedAt);
+    let resolution = breached(T::DueBy, T::ResolvedAt);
+    match breach.sla {
+        Sla::FirstResponse => first,
+        Sla::Resolution => resolution,
+        Sla::Either => Condition::any().add(first).add(resolution),
     }
 }

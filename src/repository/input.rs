@@ -13,7 +13,7 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, NotSet};
 use serde::{Deserialize, Serialize};
 
-use super::scope::check_freshdesk_id;
+use super::validate::{check_freshdesk_id, check_json_text, check_text};
 use crate::entity::enums::{Priority, Source, TicketStatus};
 use crate::entity::{conversation, rating, ticket};
 use crate::error::{Error, Result};
@@ -23,39 +23,6 @@ use crate::ids::{AgentId, ContactId, MerchantId, TicketId};
 /// every backend reads back the same instant.
 pub(crate) fn micros(t: DateTime<Utc>) -> DateTime<Utc> {
     t.trunc_subsecs(6)
-}
-
-/// Rejects text with a NUL character, on every backend alike: PostgreSQL
-/// cannot store one in `text` or `jsonb`, so no backend accepts it.
-pub(crate) fn check_text(field: &'static str, index: usize, value: &str) -> Result<()> {
-    if value.contains('\0') {
-        return Err(Error::invalid_input(
-            field,
-            format!("row {index}: must not contain a NUL character"),
-        ));
-    }
-    Ok(())
-}
-
-/// [`check_text`] on every string and object key of a JSON document
-/// (walked without recursion, so any depth is safe).
-fn check_json_text(field: &'static str, index: usize, value: &serde_json::Value) -> Result<()> {
-    use serde_json::Value;
-    let mut pending = vec![value];
-    while let Some(value) = pending.pop() {
-        match value {
-            Value::String(s) => check_text(field, index, s)?,
-            Value::Array(items) => pending.extend(items),
-            Value::Object(map) => {
-                for (key, item) in map {
-                    check_text(field, index, key)?;
-                    pending.push(item);
-                }
-            }
-            Value::Null | Value::Bool(_) | Value::Number(_) => {}
-        }
-    }
-    Ok(())
 }
 
 /// A ticket to insert or upsert.
@@ -133,7 +100,6 @@ impl NewTicket {
 
     pub(crate) fn validate(&self, index: usize) -> Result<()> {
         check_freshdesk_id("freshdesk_ticket_id", index, &self.freshdesk_ticket_id)?;
-        check_text("freshdesk_ticket_id", index, &self.freshdesk_ticket_id)?;
         check_text("subject", index, &self.subject)?;
         for tag in &self.tags {
             check_text("tags", index, tag)?;
@@ -222,11 +188,6 @@ impl NewConversation {
             index,
             &self.freshdesk_conversation_id,
         )?;
-        check_text(
-            "freshdesk_conversation_id",
-            index,
-            &self.freshdesk_conversation_id,
-        )?;
         check_text("body", index, &self.body)
     }
 
@@ -279,7 +240,6 @@ impl NewRating {
 
     pub(crate) fn validate(&self, index: usize) -> Result<()> {
         check_freshdesk_id("freshdesk_rating_id", index, &self.freshdesk_rating_id)?;
-        check_text("freshdesk_rating_id", index, &self.freshdesk_rating_id)?;
         check_text("feedback", index, self.feedback.as_deref().unwrap_or(""))
     }
 

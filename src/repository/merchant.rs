@@ -10,7 +10,8 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use super::scope::{MerchantScoped, in_savepoint, scoped, scoped_update};
+use super::savepoint::in_savepoint;
+use super::scope::{MerchantScoped, scoped, scoped_update};
 use crate::entity::{agent, contact, conversation, rating, ticket};
 use crate::error::{ConflictKind, Error, Result};
 use crate::ids::MerchantId;

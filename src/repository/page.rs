@@ -1,12 +1,10 @@
-//! Pages of results: offset pages with totals, keyset (cursor) pages with
-//! opaque cursors, and the page-size limit both share.
+//! Offset pages with totals ([`Page`]), and the page-size limit every list
+//! shares ([`MAX_PAGE_SIZE`]). Keyset pages live in
+//! [`keyset`](super::keyset). A leaf module.
 
-use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::filter::TicketSort;
 use crate::error::{Error, Result};
-use crate::ids::MerchantId;
 
 /// The largest page (or stream batch) any repository call returns: 500 rows.
 ///
@@ -30,7 +28,8 @@ pub(crate) fn check_page_size(field: &'static str, size: u64) -> Result<u64> {
 /// needs (the seed guide's `get_tickets_paginated`).
 ///
 /// Offset pages cost more the deeper they go and shift when rows are
-/// inserted meanwhile; for deep or live lists use a [`CursorPage`].
+/// inserted meanwhile; for deep or live lists use a
+/// [`CursorPage`](super::CursorPage).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Page<T> {
     /// The rows of this page, in the requested order.
@@ -45,227 +44,9 @@ pub struct Page<T> {
     pub pages: u64,
 }
 
-/// One page of a keyset-paginated list.
-///
-/// Pass [`next_cursor`](Self::next_cursor) back (in a [`CursorRequest`]) to
-/// get the next page: it points just after the last row of this page, so the
-/// next page neither repeats nor skips rows when rows are inserted
-/// meanwhile, and costs the same at page 10,000 as at page 1.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct CursorPage<T> {
-    /// The rows of this page, in the requested order.
-    pub items: Vec<T>,
-    /// An opaque cursor to the next page, `None` when this is the last page.
-    pub next_cursor: Option<String>,
-}
-
-impl<T> CursorPage<T> {
-    /// True when there is a next page.
-    pub fn has_more(&self) -> bool {
-        self.next_cursor.is_some()
-    }
-}
-
-/// What keyset page of tickets to fetch: the sort order, where to start, and
-/// how many rows.
-///
-/// ```
-/// use freshdesk_store::repository::{CursorRequest, TicketSort};
-///
-/// let first = CursorRequest::first(50).sort(TicketSort::UpdatedDesc);
-/// assert_eq!(first.page_size(), 50);
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CursorRequest {
-    sort: TicketSort,
-    after: Option<String>,
-    page_size: u64,
-}
-
-impl CursorRequest {
-    /// The first page of `page_size` rows, in the default order
-    /// ([`TicketSort::CreatedDesc`]).
-    pub fn first(page_size: u64) -> Self {
-        Self {
-            sort: TicketSort::default(),
-            after: None,
-            page_size,
-        }
-    }
-
-    /// The page after `cursor` (a [`CursorPage::next_cursor`]); `None` means
-    /// the first page. The sort order must be the one the cursor was made
-    /// with.
-    pub fn after(mut self, cursor: Option<impl Into<String>>) -> Self {
-        self.after = cursor.map(Into::into);
-        self
-    }
-
-    /// The sort order (a unique tie-breaker on the id is always added).
-    pub fn sort(mut self, sort: TicketSort) -> Self {
-        self.sort = sort;
-        self
-    }
-
-    /// The requested sort order.
-    pub fn sort_order(&self) -> TicketSort {
-        self.sort
-    }
-
-    /// The cursor to start after, if any.
-    pub fn cursor(&self) -> Option<&str> {
-        self.after.as_deref()
-    }
-
-    /// The requested page size.
-    pub fn page_size(&self) -> u64 {
-        self.page_size
-    }
-}
-
-/// A value of a sort key, as a cursor carries it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum KeyValue {
-    Int(i64),
-    Ts(DateTime<Utc>),
-}
-
-/// The kind of a sort key column, to check a decoded cursor against.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum KeyKind {
-    Int,
-    Ts,
-}
-
-impl KeyValue {
-    fn kind(self) -> KeyKind {
-        match self {
-            KeyValue::Int(_) => KeyKind::Int,
-            KeyValue::Ts(_) => KeyKind::Ts,
-        }
-    }
-}
-
-/// Where a cursor may be used: the merchant, the sort order and the query
-/// it came from. A cursor made for another scope is rejected.
-pub(crate) fn fingerprint(merchant: MerchantId, sort: &str, scope: &str) -> u64 {
-    // FNV-1a: stable across Rust versions and processes, unlike `DefaultHasher`.
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in [merchant.to_string().as_str(), sort, scope] {
-        for byte in part.bytes().chain([0xff]) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    hash
-}
-
-const CURSOR_VERSION: &str = "c1";
-const MAX_CURSOR_LEN: usize = 1024;
-
-/// Encodes a position as an opaque, URL-safe string (lowercase hex).
-pub(crate) fn encode_cursor(fingerprint: u64, values: &[KeyValue]) -> String {
-    let mut text = format!("{CURSOR_VERSION}|{fingerprint:016x}");
-    for value in values {
-        match value {
-            KeyValue::Int(n) => text.push_str(&format!("|i{n}")),
-            KeyValue::Ts(t) => text.push_str(&format!(
-                "|t{}.{}",
-                t.timestamp(),
-                t.timestamp_subsec_nanos()
-            )),
-        }
-    }
-    text.bytes().map(|b| format!("{b:02x}")).collect()
-}
-
-fn bad_cursor(reason: &str) -> Error {
-    Error::invalid_input("cursor", reason.to_owned())
-}
-
-/// Decodes a cursor made by [`encode_cursor`] for the same fingerprint and
-/// key kinds.
-pub(crate) fn decode_cursor(
-    cursor: &str,
-    fingerprint: u64,
-    kinds: &[KeyKind],
-) -> Result<Vec<KeyValue>> {
-    if cursor.len() > MAX_CURSOR_LEN || !cursor.len().is_multiple_of(2) {
-        return Err(bad_cursor("malformed cursor"));
-    }
-    let bytes = (0..cursor.len())
-        .step_by(2)
-        .map(|i| {
-            cursor
-                .get(i..i + 2)
-                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
-        })
-        .collect::<Option<Vec<u8>>>()
-        .ok_or_else(|| bad_cursor("malformed cursor"))?;
-    let text = String::from_utf8(bytes).map_err(|_| bad_cursor("malformed cursor"))?;
-    let mut parts = text.split('|');
-    if parts.next() != Some(CURSOR_VERSION) {
-        return Err(bad_cursor("malformed cursor"));
-    }
-    let fp = parts
-        .next()
-        .and_then(|p| u64::from_str_radix(p, 16).ok())
-        .ok_or_else(|| bad_cursor("malformed cursor"))?;
-    if fp != fingerprint {
-        return Err(bad_cursor(
-            "cursor belongs to another merchant, sort order or query",
-        ));
-    }
-    let values = parts
-        .map(parse_value)
-        .collect::<Option<Vec<KeyValue>>>()
-        .ok_or_else(|| bad_cursor("malformed cursor"))?;
-    if values.len() != kinds.len() || values.iter().zip(kinds).any(|(v, k)| v.kind() != *k) {
-        return Err(bad_cursor("cursor does not match the sort order"));
-    }
-    Ok(values)
-}
-
-fn parse_value(part: &str) -> Option<KeyValue> {
-    if let Some(n) = part.strip_prefix('i') {
-        return n.parse().ok().map(KeyValue::Int);
-    }
-    let (secs, nanos) = part.strip_prefix('t')?.split_once('.')?;
-    DateTime::from_timestamp(secs.parse().ok()?, nanos.parse().ok()?).map(KeyValue::Ts)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cursors_round_trip_and_reject_foreign_ones() {
-        let m = MerchantId::new(7).unwrap();
-        let fp = fingerprint(m, "created_desc", "all");
-        let t = DateTime::from_timestamp(1_790_000_000, 123_456_000).unwrap();
-        let values = [KeyValue::Ts(t), KeyValue::Int(42)];
-        let c = encode_cursor(fp, &values);
-        assert!(c.bytes().all(|b| b.is_ascii_hexdigit()));
-        let kinds = [KeyKind::Ts, KeyKind::Int];
-        assert_eq!(decode_cursor(&c, fp, &kinds).unwrap(), values);
-
-        let other = fingerprint(MerchantId::new(8).unwrap(), "created_desc", "all");
-        assert!(decode_cursor(&c, other, &kinds).is_err());
-        assert!(decode_cursor(&c, fp, &[KeyKind::Int, KeyKind::Int]).is_err());
-        for junk in ["", "zz", "abc", "6331", &"a".repeat(2000)] {
-            let err = decode_cursor(junk, fp, &kinds).unwrap_err();
-            assert!(
-                matches!(
-                    err,
-                    Error::InvalidInput {
-                        field: "cursor",
-                        ..
-                    }
-                ),
-                "{junk}: {err}"
-            );
-        }
-    }
 
     #[test]
     fn page_size_bounds() {

@@ -1,7 +1,7 @@
 //! The one place tenant queries start: a merchant-scoped `SELECT`, `UPDATE`
-//! or `DELETE` whose first predicate is `merchant_id = ?`, plus the
-//! savepoint helper and the by-id checks that turn another merchant's id
-//! into a not-found error.
+//! or `DELETE` whose first predicate is `merchant_id = ?`, and the by-id
+//! reads, checks, updates and deletes built on them, which turn another
+//! merchant's id into a not-found error.
 
 use std::collections::BTreeSet;
 
@@ -11,8 +11,8 @@ use sea_orm::{
     QuerySelect, Select, UpdateMany,
 };
 
-use super::bulk::ids_per_statement;
-pub(crate) use super::savepoint::in_savepoint;
+use super::limits::ids_per_statement;
+use super::savepoint::in_savepoint;
 use crate::entity::{agent, contact, conversation, rating, ticket};
 use crate::error::{Error, Result};
 use crate::ids::MerchantId;
@@ -175,40 +175,4 @@ pub(crate) async fn delete_by_ids<E: MerchantScoped>(
         ensure_exist::<E>(txn, merchant, &ids).await?;
     }
     deleted
-}
-
-/// Checks a Freshdesk id: non-empty and at most 255 bytes (MariaDB stores
-/// them as `VARCHAR(255)`).
-pub(crate) fn check_freshdesk_id(field: &'static str, index: usize, id: &str) -> Result<()> {
-    if id.trim().is_empty() {
-        return Err(Error::invalid_input(
-            field,
-            format!("row {index}: must not be empty"),
-        ));
-    }
-    if id.len() > 255 {
-        return Err(Error::invalid_input(
-            field,
-            format!("row {index}: must be at most 255 bytes, got {}", id.len()),
-        ));
-    }
-    Ok(())
-}
-
-/// Checks that no Freshdesk id appears twice in one upsert batch (an upsert
-/// cannot update one row twice in a statement).
-pub(crate) fn check_unique_in_batch<'a>(
-    field: &'static str,
-    ids: impl IntoIterator<Item = &'a str>,
-) -> Result<()> {
-    let mut seen = BTreeSet::new();
-    for id in ids {
-        if !seen.insert(id) {
-            return Err(Error::invalid_input(
-                field,
-                format!("`{id}` appears more than once in the batch"),
-            ));
-        }
-    }
-    Ok(())
 }

@@ -1,230 +1,25 @@
-//! Deterministic demo data: N merchants × M tickets of realistic helpdesk
-//! activity, written with bulk inserts.
-//!
-//! The rows are a pure function of the [`DemoConfig`] (seed, merchants,
-//! tickets, anchor; a merchant's rows depend on its position, not its id):
-//! the same configuration gives the same rows on SQLite,
-//! PostgreSQL and MariaDB, so reports over them can be compared across
-//! backends. Every timestamp is a whole second at or before the anchor.
-//!
-//! ```
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> freshdesk_store::Result<()> {
-//! use freshdesk_store::testing::{TestDb, demo::{self, DemoConfig}};
-//!
-//! let db = TestDb::connect().await?;
-//! let txn = db.begin().await?;
-//! let summary = demo::fill(&txn, &DemoConfig::new(2, 50, 7)).await?;
-//! assert_eq!(summary.tickets, 100);
-//! # Ok(()) }
-//! ```
+//! The plan of the demo data: a seeded generator and what it makes of it
+//! (a merchant's people, each ticket with its conversations and rating),
+//! as a pure function of the [`DemoConfig`].
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, NotSet,
-    QueryFilter, QuerySelect, TransactionTrait,
-};
-use serde::Serialize;
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{ActiveValue::Set, NotSet};
 use serde_json::{Value, json};
 
+use super::DemoConfig;
 use crate::entity::enums::{Priority, Source, TicketStatus};
 use crate::entity::{agent, contact, conversation, rating, ticket};
-use crate::error::Result;
 use crate::ids::{AgentId, ContactId, MerchantId, TicketId};
-use crate::repository::bulk::{insert_chunked, max_bind_params};
 use crate::repository::{NewConversation, NewRating, NewTicket};
-
-/// What to generate.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DemoConfig {
-    /// Number of merchants.
-    pub merchants: u32,
-    /// Id of the first merchant; the others follow consecutively.
-    pub first_merchant: MerchantId,
-    /// Tickets per merchant.
-    pub tickets_per_merchant: u32,
-    /// The seed: same seed, same rows.
-    pub seed: u64,
-    /// The "now" of the data: every timestamp is at or before it, most
-    /// within the 90 days before it.
-    pub anchor: DateTime<Utc>,
-    /// Also generate conversations and ratings (default true).
-    pub children: bool,
-}
-
-impl DemoConfig {
-    /// `merchants` merchants (ids 1, 2, …) of `tickets_per_merchant`
-    /// tickets each, anchored at the start of the current UTC day.
-    pub fn new(merchants: u32, tickets_per_merchant: u32, seed: u64) -> Self {
-        let today = Utc::now()
-            .date_naive()
-            .and_hms_opt(0, 0, 0)
-            .expect("midnight");
-        Self {
-            merchants,
-            first_merchant: MerchantId::new(1).expect("1 is a valid id"),
-            tickets_per_merchant,
-            seed,
-            anchor: Utc.from_utc_datetime(&today),
-            children: true,
-        }
-    }
-
-    /// Sets the first merchant id.
-    pub fn first_merchant(mut self, id: MerchantId) -> Self {
-        self.first_merchant = id;
-        self
-    }
-
-    /// Sets the anchor ("now" of the data).
-    pub fn anchor(mut self, anchor: DateTime<Utc>) -> Self {
-        self.anchor = anchor;
-        self
-    }
-
-    /// Tickets only, without conversations and ratings.
-    pub fn without_children(mut self) -> Self {
-        self.children = false;
-        self
-    }
-
-    /// The merchant ids this configuration fills.
-    pub fn merchant_ids(&self) -> Vec<MerchantId> {
-        (0..i64::from(self.merchants))
-            .filter_map(|i| MerchantId::new(self.first_merchant.get() + i).ok())
-            .collect()
-    }
-}
-
-/// How many rows [`fill`] wrote.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct DemoSummary {
-    /// Merchants filled.
-    pub merchants: u64,
-    /// Agents written.
-    pub agents: u64,
-    /// Contacts written.
-    pub contacts: u64,
-    /// Tickets written.
-    pub tickets: u64,
-    /// Conversations written.
-    pub conversations: u64,
-    /// Ratings written.
-    pub ratings: u64,
-}
-
-/// Tickets generated and written per batch (bounded memory for large fills).
-const BATCH: u32 = 5_000;
-
-/// Writes the demo data of `config` with bulk inserts, merchant by merchant
-/// and in batches of 5,000 tickets: all or nothing, in a savepoint of the
-/// caller's transaction (or a transaction of its own on a pool).
-///
-/// # Errors
-///
-/// [`Error::Conflict`](crate::Error::Conflict) when a merchant already has
-/// demo rows with the same Freshdesk ids; any database error.
-pub async fn fill<C>(conn: &C, config: &DemoConfig) -> Result<DemoSummary>
-where
-    C: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>,
-{
-    let txn = conn.begin().await?;
-    let summary = fill_in(&txn, config).await?;
-    txn.commit().await?;
-    Ok(summary)
-}
-
-async fn fill_in(db: &DatabaseTransaction, config: &DemoConfig) -> Result<DemoSummary> {
-    let mut summary = DemoSummary::default();
-    for (index, merchant) in config.merchant_ids().into_iter().enumerate() {
-        let people = MerchantPeople::new(config, merchant, index as u64);
-        summary.agents += insert_chunked(db, people.agent_rows()).await?;
-        summary.contacts += insert_chunked(db, people.contact_rows()).await?;
-        let agent_ids: HashMap<String, AgentId> = agent::Entity::find()
-            .select_only()
-            .column(agent::Column::FreshdeskAgentId)
-            .column(agent::Column::Id)
-            .filter(agent::Column::MerchantId.eq(merchant))
-            .into_tuple::<(String, AgentId)>()
-            .all(db)
-            .await?
-            .into_iter()
-            .collect();
-        let contact_ids: HashMap<String, ContactId> = contact::Entity::find()
-            .select_only()
-            .column(contact::Column::FreshdeskContactId)
-            .column(contact::Column::Id)
-            .filter(contact::Column::MerchantId.eq(merchant))
-            .into_tuple::<(String, ContactId)>()
-            .all(db)
-            .await?
-            .into_iter()
-            .collect();
-
-        let mut start = 0;
-        while start < config.tickets_per_merchant {
-            let end = (start + BATCH).min(config.tickets_per_merchant);
-            let plans: Vec<TicketPlan> = (start..end)
-                .map(|i| TicketPlan::generate(config, &people, i))
-                .collect();
-            let rows = plans
-                .iter()
-                .map(|p| p.row(merchant, &agent_ids, &contact_ids))
-                .collect();
-            summary.tickets += insert_chunked(db, rows).await?;
-            if config.children {
-                let ids = ticket_ids(db, merchant, &plans).await?;
-                let mut conversations = Vec::new();
-                let mut ratings = Vec::new();
-                for plan in &plans {
-                    let id = ids[&plan.freshdesk_id];
-                    conversations.extend(plan.conversations.iter().map(|c| c.row(merchant, id)));
-                    ratings.extend(plan.rating.iter().map(|r| r.row(merchant, id)));
-                }
-                summary.conversations += insert_chunked(db, conversations).await?;
-                summary.ratings += insert_chunked(db, ratings).await?;
-            }
-            start = end;
-        }
-        summary.merchants += 1;
-    }
-    Ok(summary)
-}
-
-/// Ticket ids of a batch, by Freshdesk id (chunked `IN` lists).
-async fn ticket_ids<C: ConnectionTrait>(
-    db: &C,
-    merchant: MerchantId,
-    plans: &[TicketPlan],
-) -> Result<HashMap<String, TicketId>> {
-    let mut ids = HashMap::with_capacity(plans.len());
-    let chunk = max_bind_params(db.get_database_backend()) - 1;
-    for part in plans.chunks(chunk) {
-        let rows = ticket::Entity::find()
-            .select_only()
-            .column(ticket::Column::FreshdeskTicketId)
-            .column(ticket::Column::Id)
-            .filter(ticket::Column::MerchantId.eq(merchant))
-            .filter(
-                ticket::Column::FreshdeskTicketId
-                    .is_in(part.iter().map(|p| p.freshdesk_id.clone())),
-            )
-            .into_tuple::<(String, TicketId)>()
-            .all(db)
-            .await?;
-        ids.extend(rows);
-    }
-    Ok(ids)
-}
 
 /// SplitMix64: small, fast, and the same on every platform and version.
 #[derive(Clone, Debug)]
-struct Rng(u64);
+pub(super) struct Rng(u64);
 
 impl Rng {
-    fn new(parts: &[u64]) -> Self {
+    pub(super) fn new(parts: &[u64]) -> Self {
         let mut state = 0x9E37_79B9_7F4A_7C15_u64;
         for part in parts {
             state = Rng(state ^ part.wrapping_mul(0xBF58_476D_1CE4_E5B9)).next_u64();
@@ -232,7 +27,7 @@ impl Rng {
         Rng(state)
     }
 
-    fn next_u64(&mut self) -> u64 {
+    pub(super) fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -241,22 +36,22 @@ impl Rng {
     }
 
     /// Uniform in `0..n` (n > 0).
-    fn below(&mut self, n: u64) -> u64 {
+    pub(super) fn below(&mut self, n: u64) -> u64 {
         self.next_u64() % n.max(1)
     }
 
     /// Uniform in `lo..=hi`.
-    fn range(&mut self, lo: i64, hi: i64) -> i64 {
+    pub(super) fn range(&mut self, lo: i64, hi: i64) -> i64 {
         lo + self.below((hi - lo + 1) as u64) as i64
     }
 
     /// True with probability `percent` / 100.
-    fn chance(&mut self, percent: u64) -> bool {
+    pub(super) fn chance(&mut self, percent: u64) -> bool {
         self.below(100) < percent
     }
 
     /// Picks by integer weights.
-    fn weighted<T: Copy>(&mut self, items: &[(T, u64)]) -> T {
+    pub(super) fn weighted<T: Copy>(&mut self, items: &[(T, u64)]) -> T {
         let total: u64 = items.iter().map(|(_, w)| w).sum();
         let mut roll = self.below(total);
         for (item, weight) in items {
@@ -269,16 +64,16 @@ impl Rng {
     }
 }
 
-const FIRST_NAMES: &[&str] = &[
+pub(super) const FIRST_NAMES: &[&str] = &[
     "Ada", "Ben", "Chloé", "Dev", "Emeka", "Fatima", "Goran", "Hana", "Ines", "Jun", "Kai", "Lena",
     "Mateo", "Nia", "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tariq", "Uma", "Vera", "Wei",
     "Yara",
 ];
-const LAST_NAMES: &[&str] = &[
+pub(super) const LAST_NAMES: &[&str] = &[
     "Okafor", "Schmidt", "Tanaka", "García", "Novak", "Haddad", "Larsen", "Moreau", "Silva", "Kim",
     "Ivanova", "Brown", "Rossi", "Nguyen", "Kowalski", "Fischer",
 ];
-const TAGS: &[&str] = &[
+pub(super) const TAGS: &[&str] = &[
     "refund",
     "shipping",
     "billing",
@@ -292,7 +87,7 @@ const TAGS: &[&str] = &[
     "delivery-delay",
     "account",
 ];
-const SUBJECTS: &[&str] = &[
+pub(super) const SUBJECTS: &[&str] = &[
     "Where is my order?",
     "Refund not received",
     "Cannot log in to my account",
@@ -306,17 +101,17 @@ const SUBJECTS: &[&str] = &[
 ];
 
 /// Agents and contacts of one merchant (their Freshdesk ids are stable).
-struct MerchantPeople {
-    index: u64,
-    agents: Vec<(String, String, Option<String>)>,
-    contacts: Vec<(String, String, Option<String>)>,
-    merchant: MerchantId,
+pub(super) struct MerchantPeople {
+    pub(super) index: u64,
+    pub(super) agents: Vec<(String, String, Option<String>)>,
+    pub(super) contacts: Vec<(String, String, Option<String>)>,
+    pub(super) merchant: MerchantId,
 }
 
 impl MerchantPeople {
     /// `index` is the merchant's position in the configuration: the rows
     /// depend on it, not on the merchant id.
-    fn new(config: &DemoConfig, merchant: MerchantId, index: u64) -> Self {
+    pub(super) fn new(config: &DemoConfig, merchant: MerchantId, index: u64) -> Self {
         let mut rng = Rng::new(&[config.seed, index, 1]);
         let n_agents = rng.range(4, 12) as usize;
         let n_contacts = (config.tickets_per_merchant as usize / 3).clamp(5, 5_000);
@@ -343,7 +138,7 @@ impl MerchantPeople {
         }
     }
 
-    fn agent_rows(&self) -> Vec<agent::ActiveModel> {
+    pub(super) fn agent_rows(&self) -> Vec<agent::ActiveModel> {
         self.agents
             .iter()
             .map(|(fd, name, email)| agent::ActiveModel {
@@ -356,7 +151,7 @@ impl MerchantPeople {
             .collect()
     }
 
-    fn contact_rows(&self) -> Vec<contact::ActiveModel> {
+    pub(super) fn contact_rows(&self) -> Vec<contact::ActiveModel> {
         self.contacts
             .iter()
             .map(|(fd, name, email)| contact::ActiveModel {
@@ -370,17 +165,17 @@ impl MerchantPeople {
     }
 }
 
-struct ConversationPlan {
-    freshdesk_id: String,
-    body: String,
-    incoming: bool,
-    private: bool,
-    author_id: Option<i64>,
-    created_at: DateTime<Utc>,
+pub(super) struct ConversationPlan {
+    pub(super) freshdesk_id: String,
+    pub(super) body: String,
+    pub(super) incoming: bool,
+    pub(super) private: bool,
+    pub(super) author_id: Option<i64>,
+    pub(super) created_at: DateTime<Utc>,
 }
 
 impl ConversationPlan {
-    fn row(&self, merchant: MerchantId, ticket: TicketId) -> conversation::ActiveModel {
+    pub(super) fn row(&self, merchant: MerchantId, ticket: TicketId) -> conversation::ActiveModel {
         NewConversation {
             ticket_id: ticket,
             freshdesk_conversation_id: self.freshdesk_id.clone(),
@@ -394,15 +189,15 @@ impl ConversationPlan {
     }
 }
 
-struct RatingPlan {
-    freshdesk_id: String,
-    rating: i32,
-    feedback: Option<String>,
-    created_at: DateTime<Utc>,
+pub(super) struct RatingPlan {
+    pub(super) freshdesk_id: String,
+    pub(super) rating: i32,
+    pub(super) feedback: Option<String>,
+    pub(super) created_at: DateTime<Utc>,
 }
 
 impl RatingPlan {
-    fn row(&self, merchant: MerchantId, ticket: TicketId) -> rating::ActiveModel {
+    pub(super) fn row(&self, merchant: MerchantId, ticket: TicketId) -> rating::ActiveModel {
         NewRating {
             ticket_id: ticket,
             freshdesk_rating_id: self.freshdesk_id.clone(),
@@ -415,29 +210,29 @@ impl RatingPlan {
 }
 
 /// One generated ticket with its children, before ids are known.
-struct TicketPlan {
-    freshdesk_id: String,
-    subject: String,
-    status: TicketStatus,
-    priority: Priority,
-    source: Option<Source>,
-    requester: Option<String>,
-    responder: Option<String>,
-    created_at: DateTime<Utc>,
-    first_responded_at: Option<DateTime<Utc>>,
-    fr_due_by: Option<DateTime<Utc>>,
-    due_by: Option<DateTime<Utc>>,
-    resolved_at: Option<DateTime<Utc>>,
-    closed_at: Option<DateTime<Utc>>,
-    tags: Vec<String>,
-    custom_fields: Value,
-    processed: bool,
-    conversations: Vec<ConversationPlan>,
-    rating: Option<RatingPlan>,
+pub(super) struct TicketPlan {
+    pub(super) freshdesk_id: String,
+    pub(super) subject: String,
+    pub(super) status: TicketStatus,
+    pub(super) priority: Priority,
+    pub(super) source: Option<Source>,
+    pub(super) requester: Option<String>,
+    pub(super) responder: Option<String>,
+    pub(super) created_at: DateTime<Utc>,
+    pub(super) first_responded_at: Option<DateTime<Utc>>,
+    pub(super) fr_due_by: Option<DateTime<Utc>>,
+    pub(super) due_by: Option<DateTime<Utc>>,
+    pub(super) resolved_at: Option<DateTime<Utc>>,
+    pub(super) closed_at: Option<DateTime<Utc>>,
+    pub(super) tags: Vec<String>,
+    pub(super) custom_fields: Value,
+    pub(super) processed: bool,
+    pub(super) conversations: Vec<ConversationPlan>,
+    pub(super) rating: Option<RatingPlan>,
 }
 
 impl TicketPlan {
-    fn generate(config: &DemoConfig, people: &MerchantPeople, i: u32) -> Self {
+    pub(super) fn generate(config: &DemoConfig, people: &MerchantPeople, i: u32) -> Self {
         let mut rng = Rng::new(&[config.seed, people.index, 2, u64::from(i)]);
         let anchor = config.anchor;
         // Seconds from `t` to the anchor: later timestamps are drawn inside
@@ -604,7 +399,7 @@ impl TicketPlan {
         }
     }
 
-    fn row(
+    pub(super) fn row(
         &self,
         merchant: MerchantId,
         agents: &HashMap<String, AgentId>,
@@ -646,6 +441,8 @@ impl TicketPlan {
 
 #[cfg(test)]
 mod tests {
+    use chrono::TimeZone;
+
     use super::*;
 
     #[test]
