@@ -16,6 +16,7 @@
 //! match citus::distribute(db).await? {
 //!     Distribution::Distributed { newly } => println!("distributed {} table(s)", newly.len()),
 //!     Distribution::NotCitus => println!("plain PostgreSQL: nothing to distribute"),
+//!     _ => {}
 //! }
 //! # Ok(()) }
 //! ```
