@@ -200,6 +200,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("config", 3),
     ("retry", 3),
     ("rls", 3),
+    ("citus", 3),
     ("testing", 4),
 ];
 
