@@ -48,8 +48,10 @@
 //! - Nothing is unbounded: lists are pages of at most [`MAX_PAGE_SIZE`]
 //!   rows (offset [`Page`]s with totals, or keyset [`CursorPage`]s with
 //!   opaque cursors), [`TicketRepository::stream_batches`] reads everything
-//!   in keyset batches, and bulk writes are chunked under each backend's
-//!   bind-parameter limit, one statement per chunk.
+//!   in keyset batches, children load at most [`MAX_CHILDREN_PER_TICKET`]
+//!   per ticket for at most [`MAX_TICKETS_WITH_CHILDREN`] tickets per call,
+//!   and bulk writes are chunked under each backend's bind-parameter limit,
+//!   one statement per chunk.
 //! - A write that fails writes nothing and leaves the caller's transaction
 //!   usable (it runs in a savepoint), on PostgreSQL too.
 //! - Related rows load in a fixed number of statements, whatever the
