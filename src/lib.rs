@@ -61,7 +61,7 @@ pub mod retry;
 pub mod rls;
 
 pub use config::PoolConfig;
-pub use error::{ConflictKind, Error, Result};
+pub use error::{ConflictKind, ConnectFailure, Error, Result};
 pub use ids::{AgentId, ContactId, ConversationId, MerchantId, RatingId, TicketId};
 #[cfg(feature = "testing")]
 pub mod testing;
