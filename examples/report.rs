@@ -4,7 +4,7 @@
 //! ```text
 //! cargo run --release --example report -- \
 //!   [--database-url URL] [--merchant ID] [--from DATE] [--to DATE] \
-//!   [--utc-offset +HH:MM] [--now RFC3339] [--format table|json]
+//!   [--utc-offset +HH:MM] [--now RFC3339] [--format table|json|html]
 //! ```
 //!
 //! With no `--database-url` (and no `DATABASE_URL`) it creates an embedded
@@ -16,8 +16,15 @@
 //! `--to` exclusive); `--now` defaults to the current time, `--to` to the
 //! day after `--now`'s local date and `--from` to 30 days before `--to`.
 //! Bad arguments end with one `error: …` line on stderr and exit code 2.
+//!
+//! `--format html` prints one self-contained HTML page (inline CSS and SVG
+//! charts, no network assets, no JavaScript) with the same figures as the
+//! table: `report --format html > report.html`. Its renderer is
+//! `examples/common/html.rs`.
 
 mod common;
+#[path = "common/html.rs"]
+mod html;
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -32,7 +39,7 @@ use freshdesk_store::{MerchantId, PoolConfig};
 use sea_orm::{AccessMode, IsolationLevel, TransactionTrait};
 
 const USAGE: &str = "usage: report [--database-url URL] [--merchant ID] [--from YYYY-MM-DD] \
-                     [--to YYYY-MM-DD] [--utc-offset +HH:MM] [--now RFC3339] [--format table|json]";
+                     [--to YYYY-MM-DD] [--utc-offset +HH:MM] [--now RFC3339] [--format table|json|html]";
 
 /// Demo data when no database is given: merchants, tickets each, seed.
 const DEMO: (u32, u32, u64) = (3, 500, 42);
@@ -42,6 +49,8 @@ const DEMO: (u32, u32, u64) = (3, 500, 42);
 enum Format {
     Table,
     Json,
+    /// One self-contained HTML page (`html.rs`).
+    Html,
 }
 
 /// The parsed command line, defaults applied.
@@ -152,7 +161,12 @@ fn parse(
     let format = match args.get("format") {
         None | Some("table") => Format::Table,
         Some("json") => Format::Json,
-        Some(other) => return Err(format!("--format: `{other}` is not `table` or `json`")),
+        Some("html") => Format::Html,
+        Some(other) => {
+            return Err(format!(
+                "--format: `{other}` is not `table`, `json` or `html`"
+            ));
+        }
     };
     Ok(Options {
         url,
@@ -223,6 +237,7 @@ async fn run(options: &Options) -> Result<String, String> {
             json
         }
         Format::Table => table(&report),
+        Format::Html => html::render(&report),
     })
 }
 

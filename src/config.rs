@@ -262,12 +262,7 @@ impl PoolConfig {
     pub fn backend(&self) -> Result<DbBackend> {
         let backend = backend_of(&self.url)?;
         let feature = feature_of(backend);
-        let compiled = match backend {
-            DbBackend::Postgres => cfg!(feature = "postgres"),
-            DbBackend::MySql => cfg!(feature = "mysql"),
-            _ => cfg!(feature = "sqlite"),
-        };
-        if compiled {
+        if is_compiled(backend) {
             Ok(backend)
         } else {
             Err(Error::DriverNotEnabled {
@@ -295,6 +290,17 @@ impl PoolConfig {
             .await
             .map_err(|err| connect_error(backend, &self.url, self.acquire_timeout, err))
     }
+}
+
+/// The backends whose driver this build compiles in.
+const COMPILED: [(DbBackend, bool); 3] = [
+    (DbBackend::Postgres, cfg!(feature = "postgres")),
+    (DbBackend::MySql, cfg!(feature = "mysql")),
+    (DbBackend::Sqlite, cfg!(feature = "sqlite")),
+];
+
+fn is_compiled(backend: DbBackend) -> bool {
+    COMPILED.iter().any(|(b, on)| *b == backend && *on)
 }
 
 /// The cargo feature that compiles a backend's driver in.
@@ -535,12 +541,9 @@ mod tests {
             ("sqlite://data.db?mode=rwc", "sqlite"),
         ] {
             let config = PoolConfig::new(url);
-            assert_eq!(feature_of(backend_of(url).unwrap()), feature, "{url}");
-            let compiled = match feature {
-                "postgres" => cfg!(feature = "postgres"),
-                "mysql" => cfg!(feature = "mysql"),
-                _ => cfg!(feature = "sqlite"),
-            };
+            let backend = backend_of(url).unwrap();
+            assert_eq!(feature_of(backend), feature, "{url}");
+            let compiled = is_compiled(backend);
             match config.backend() {
                 Ok(_) => assert!(compiled, "{url}"),
                 Err(Error::DriverNotEnabled { scheme, feature: f }) => {
