@@ -195,7 +195,15 @@ async fn run(options: &Options) -> Result<String, String> {
             let db = PoolConfig::new("sqlite::memory:")
                 .connect()
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| match e {
+                    freshdesk_store::Error::DriverNotEnabled { .. } => {
+                        "no --database-url: the embedded demo database needs the `sqlite` cargo \
+                         feature; pass --database-url URL (and --merchant ID), or build with \
+                         `--features sqlite`"
+                            .to_owned()
+                    }
+                    e => e.to_string(),
+                })?;
             Migrator::up(&db, None).await.map_err(|e| e.to_string())?;
             let (merchants, tickets, seed) = DEMO;
             let anchor = options

@@ -140,7 +140,8 @@ pub enum Error {
          run the migrations (`Migrator::up`, or `cargo run --example migrate -- --database-url URL`)"
     )]
     SchemaNotMigrated {
-        /// What is missing, as `table `name`` or `column `name``.
+        /// What is missing: the word `table` or `column` and the name in
+        /// backquotes (for example: table `freshdesk_agent`).
         missing: String,
         /// The database's error.
         #[source]

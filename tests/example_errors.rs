@@ -116,6 +116,23 @@ fn a_missing_driver_names_the_cargo_feature_in_every_example() {
     }
 }
 
+#[cfg(not(feature = "sqlite"))]
+#[test]
+fn report_without_a_url_says_the_demo_needs_sqlite() {
+    let out = Command::new(example("report"))
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("the embedded demo database needs the `sqlite` cargo feature")
+            && stderr.contains("--database-url"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn an_unknown_scheme_names_the_supported_ones_in_every_example() {
     for name in EXAMPLES {
@@ -137,10 +154,11 @@ fn an_unknown_scheme_names_the_supported_ones_in_every_example() {
 
 #[test]
 fn an_unreachable_server_says_to_start_it() {
+    // The pool retries a refused connection until its acquire timeout: 1 s.
     let url = if cfg!(feature = "postgres") {
-        "postgres://root@127.0.0.1:1/fd_example"
+        "postgres://root@127.0.0.1:1/fd_example?acquire_timeout=1"
     } else if cfg!(feature = "mysql") {
-        "mysql://user:secret@127.0.0.1:1/fd_example"
+        "mysql://user:secret@127.0.0.1:1/fd_example?acquire_timeout=1"
     } else {
         println!("skipped: no server driver compiled in (sqlite only)");
         return;
@@ -152,6 +170,10 @@ fn an_unreachable_server_says_to_start_it() {
             "{name}: {line}"
         );
         assert!(line.contains("start the server"), "{name}: {line}");
+        assert!(
+            line.contains("within the 1 s acquire timeout"),
+            "{name}: {line}"
+        );
     }
 }
 
