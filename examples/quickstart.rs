@@ -11,6 +11,10 @@
 //! 4. commit (or drop it to roll back: this example rolls back on a server,
 //!    so it leaves nothing behind).
 
+mod common;
+
+use std::process::ExitCode;
+
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use freshdesk_store::analytics::{ReportParams, report};
 use freshdesk_store::entity::enums::{Priority, TicketStatus};
@@ -24,7 +28,15 @@ use freshdesk_store::{MerchantId, PoolConfig};
 use sea_orm::TransactionTrait;
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> freshdesk_store::Result<()> {
+async fn main() -> ExitCode {
+    // Errors end as one `error: …` line on stderr (exit code 2).
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => common::fail(e),
+    }
+}
+
+async fn run() -> freshdesk_store::Result<()> {
     // 1. The entry point owns the pool. In a service: PoolConfig::from_env()?.
     let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "sqlite::memory:".to_owned());
     let db = PoolConfig::from_url(&url)?.connect().await?;

@@ -4,7 +4,7 @@
 //! ```text
 //! cargo run --release --example report -- \
 //!   [--database-url URL] [--merchant ID] [--from DATE] [--to DATE] \
-//!   [--utc-offset +HH:MM] [--now RFC3339] [--format table|json]
+//!   [--utc-offset +HH:MM] [--now RFC3339] [--format table|json|html]
 //! ```
 //!
 //! With no `--database-url` (and no `DATABASE_URL`) it creates an embedded
@@ -16,8 +16,15 @@
 //! `--to` exclusive); `--now` defaults to the current time, `--to` to the
 //! day after `--now`'s local date and `--from` to 30 days before `--to`.
 //! Bad arguments end with one `error: …` line on stderr and exit code 2.
+//!
+//! `--format html` prints one self-contained HTML page (inline CSS and SVG
+//! charts, no network assets, no JavaScript) with the same figures as the
+//! table: `report --format html > report.html`. Its renderer is
+//! `examples/common/html.rs`.
 
 mod common;
+#[path = "common/html.rs"]
+mod html;
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -32,7 +39,7 @@ use freshdesk_store::{MerchantId, PoolConfig};
 use sea_orm::{AccessMode, IsolationLevel, TransactionTrait};
 
 const USAGE: &str = "usage: report [--database-url URL] [--merchant ID] [--from YYYY-MM-DD] \
-                     [--to YYYY-MM-DD] [--utc-offset +HH:MM] [--now RFC3339] [--format table|json]";
+                     [--to YYYY-MM-DD] [--utc-offset +HH:MM] [--now RFC3339] [--format table|json|html]";
 
 /// Demo data when no database is given: merchants, tickets each, seed.
 const DEMO: (u32, u32, u64) = (3, 500, 42);
@@ -42,6 +49,8 @@ const DEMO: (u32, u32, u64) = (3, 500, 42);
 enum Format {
     Table,
     Json,
+    /// One self-contained HTML page (`html.rs`).
+    Html,
 }
 
 /// The parsed command line, defaults applied.
@@ -152,7 +161,12 @@ fn parse(
     let format = match args.get("format") {
         None | Some("table") => Format::Table,
         Some("json") => Format::Json,
-        Some(other) => return Err(format!("--format: `{other}` is not `table` or `json`")),
+        Some("html") => Format::Html,
+        Some(other) => {
+            return Err(format!(
+                "--format: `{other}` is not `table`, `json` or `html`"
+            ));
+        }
     };
     Ok(Options {
         url,
@@ -173,7 +187,7 @@ async fn run(options: &Options) -> Result<String, String> {
                 .map_err(|e| e.to_string())?
                 .connect()
                 .await
-                .map_err(|e| format!("cannot connect to the database: {e}"))?;
+                .map_err(|e| e.to_string())?;
             let merchant = options.merchant.ok_or("--merchant is required")?;
             (db, merchant)
         }
@@ -181,7 +195,15 @@ async fn run(options: &Options) -> Result<String, String> {
             let db = PoolConfig::new("sqlite::memory:")
                 .connect()
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| match e {
+                    freshdesk_store::Error::DriverNotEnabled { .. } => {
+                        "no --database-url: the embedded demo database needs the `sqlite` cargo \
+                         feature; pass --database-url URL (and --merchant ID), or build with \
+                         `--features sqlite`"
+                            .to_owned()
+                    }
+                    e => e.to_string(),
+                })?;
             Migrator::up(&db, None).await.map_err(|e| e.to_string())?;
             let (merchants, tickets, seed) = DEMO;
             let anchor = options
@@ -223,6 +245,7 @@ async fn run(options: &Options) -> Result<String, String> {
             json
         }
         Format::Table => table(&report),
+        Format::Html => html::render(&report),
     })
 }
 
@@ -484,6 +507,13 @@ mod tests {
         )
         .unwrap();
         let err = run(&o).await.unwrap_err();
-        assert!(err.contains("cannot connect"), "{err}");
+        if cfg!(feature = "postgres") {
+            assert!(
+                err.starts_with("cannot reach the database server at 127.0.0.1:1"),
+                "{err}"
+            );
+        } else {
+            assert!(err.contains("the `postgres` cargo feature"), "{err}");
+        }
     }
 }

@@ -10,12 +10,16 @@
 //! The anchor (the data's "now") defaults to the start of the current UTC
 //! day. Merchants that already have rows are refused unless `--replace` is
 //! given, which deletes their rows first, in the same transaction.
+//!
+//! While it writes, stderr shows a progress bar with the rate and the time
+//! left when it is a terminal, and one summary line when it is not.
 
 mod common;
 
 use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
+use common::progress::Progress;
 use common::{Args, fail};
 use freshdesk_store::entity::{agent, contact, ticket};
 use freshdesk_store::migration::{Migrator, MigratorTrait};
@@ -125,8 +129,11 @@ async fn run(
             .exec(&txn)
             .await?;
     }
-    let summary = demo::fill(&txn, config).await?;
+    let total = u64::from(config.merchants) * u64::from(config.tickets_per_merchant);
+    let mut progress = Progress::stderr("seeding", total, "tickets");
+    let summary = demo::fill_with_progress(&txn, config, |s| progress.set(s.tickets)).await?;
     txn.commit().await?;
+    progress.finish();
     db.close().await?;
     Ok(summary)
 }

@@ -15,9 +15,11 @@
 
 use std::time::Duration;
 
-use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use std::ops::Deref;
 
-use crate::error::{Error, Result};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, RuntimeErr};
+
+use crate::error::{ConnectFailure, Error, Result};
 
 /// Pool and session settings, with defaults that suit a web service.
 ///
@@ -248,13 +250,237 @@ impl PoolConfig {
         opt
     }
 
+    /// The backend the URL names, checked against the drivers this build
+    /// compiles in.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::DriverNotEnabled`] naming the cargo feature to enable when
+    /// the URL's driver is not compiled in; [`Error::UnsupportedScheme`] for
+    /// a scheme the crate does not support; [`Error::InvalidInput`] when the
+    /// URL has no scheme at all.
+    pub fn backend(&self) -> Result<DbBackend> {
+        let backend = backend_of(&self.url)?;
+        let feature = feature_of(backend);
+        if is_compiled(backend) {
+            Ok(backend)
+        } else {
+            Err(Error::DriverNotEnabled {
+                scheme: scheme_of(&self.url).unwrap_or_default().to_owned(),
+                feature,
+            })
+        }
+    }
+
     /// Connects a pool with these settings.
     ///
     /// # Errors
     ///
-    /// [`Error::Database`] when the server cannot be reached or refuses the login.
+    /// The errors of [`PoolConfig::backend`], before anything is sent; then
+    /// [`Error::Connect`] when the server cannot be reached
+    /// ([`ConnectFailure::Unreachable`]), has no database of the URL's name
+    /// or the SQLite file cannot be opened
+    /// ([`ConnectFailure::DatabaseMissing`]), or refuses the login
+    /// ([`ConnectFailure::LoginRefused`]), each with a one-line message
+    /// naming the fix; any other failure as [`Error::Database`] and its
+    /// siblings.
     pub async fn connect(&self) -> Result<DatabaseConnection> {
-        Ok(Database::connect(self.connect_options()).await?)
+        let backend = self.backend()?;
+        Database::connect(self.connect_options())
+            .await
+            .map_err(|err| connect_error(backend, &self.url, self.acquire_timeout, err))
+    }
+}
+
+/// The backends whose driver this build compiles in.
+const COMPILED: [(DbBackend, bool); 3] = [
+    (DbBackend::Postgres, cfg!(feature = "postgres")),
+    (DbBackend::MySql, cfg!(feature = "mysql")),
+    (DbBackend::Sqlite, cfg!(feature = "sqlite")),
+];
+
+fn is_compiled(backend: DbBackend) -> bool {
+    COMPILED.iter().any(|(b, on)| *b == backend && *on)
+}
+
+/// The cargo feature that compiles a backend's driver in.
+fn feature_of(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Postgres => "postgres",
+        DbBackend::MySql => "mysql",
+        _ => "sqlite",
+    }
+}
+
+/// The part of a URL before its first `:`, when it looks like a scheme.
+fn scheme_of(url: &str) -> Option<&str> {
+    let (scheme, _) = url.split_once(':')?;
+    let mut chars = scheme.chars();
+    let first = chars.next()?;
+    (first.is_ascii_alphabetic()
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+    .then_some(scheme)
+}
+
+/// The backend a URL's scheme names, whether or not its driver is compiled in.
+fn backend_of(url: &str) -> Result<DbBackend> {
+    let Some(scheme) = scheme_of(url) else {
+        return Err(Error::invalid_input(
+            "database URL",
+            "has no scheme: expected postgres://USER@HOST/DB, mysql://USER:PASSWORD@HOST/DB or sqlite:PATH",
+        ));
+    };
+    match scheme.to_ascii_lowercase().as_str() {
+        "postgres" | "postgresql" => Ok(DbBackend::Postgres),
+        "mysql" => Ok(DbBackend::MySql),
+        "sqlite" => Ok(DbBackend::Sqlite),
+        _ => Err(Error::UnsupportedScheme {
+            scheme: scheme.to_owned(),
+        }),
+    }
+}
+
+/// Where a URL points, without its credentials: `host:port` (with the
+/// backend's default port when none is given), the user and the database;
+/// for SQLite the file.
+struct Target {
+    place: String,
+    user: Option<String>,
+    database: Option<String>,
+}
+
+fn target_of(backend: DbBackend, url: &str) -> Target {
+    let rest = url.split_once(':').map_or(url, |(_, rest)| rest);
+    let rest = rest.split('?').next().unwrap_or_default();
+    if backend == DbBackend::Sqlite {
+        let path = rest.trim_start_matches("//");
+        return Target {
+            place: path.to_owned(),
+            user: None,
+            database: Some(path.to_owned()),
+        };
+    }
+    let rest = rest.trim_start_matches("//");
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let (user, host) = match authority.rsplit_once('@') {
+        Some((userinfo, host)) => (userinfo.split(':').next().filter(|u| !u.is_empty()), host),
+        None => (None, authority),
+    };
+    let host = if host.is_empty() { "localhost" } else { host };
+    let has_port = host
+        .rsplit_once(':')
+        .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
+        && !host.ends_with(']');
+    let place = if has_port {
+        host.to_owned()
+    } else {
+        let port = if backend == DbBackend::Postgres {
+            5432
+        } else {
+            3306
+        };
+        format!("{host}:{port}")
+    };
+    Target {
+        place,
+        user: user.map(str::to_owned),
+        database: Some(path.to_owned()).filter(|d| !d.is_empty()),
+    }
+}
+
+/// Turns a failed connect into a message that names the cause and the fix.
+fn connect_error(backend: DbBackend, url: &str, acquire_timeout: Duration, err: DbErr) -> Error {
+    use sea_orm::sqlx::Error as S;
+    let sqlx = match &err {
+        DbErr::Conn(RuntimeErr::SqlxError(e)) => e.clone(),
+        _ => return Error::from(err),
+    };
+    let target = target_of(backend, url);
+    let detail = match sqlx.deref() {
+        // The pool retried until its acquire timeout and kept no cause.
+        S::PoolTimedOut => format!(
+            "no connection within the {} s acquire timeout",
+            acquire_timeout.as_secs_f64()
+        ),
+        other => other.to_string().replace('\n', " "),
+    };
+    let kind = match sqlx.deref() {
+        S::Io(_) | S::Tls(_) | S::PoolTimedOut => ConnectFailure::Unreachable,
+        S::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            #[cfg(feature = "mysql")]
+            let number = db
+                .try_downcast_ref::<sea_orm::sqlx::mysql::MySqlDatabaseError>()
+                .map(|e| e.number());
+            #[cfg(not(feature = "mysql"))]
+            let number: Option<u16> = None;
+            match (number, code.as_ref()) {
+                // Unknown database.
+                (Some(1049), _) | (None, "3D000") => ConnectFailure::DatabaseMissing,
+                // Access denied (password, user, host).
+                (Some(1045 | 1698 | 1044), _) | (None, "28P01" | "28000") => {
+                    ConnectFailure::LoginRefused
+                }
+                // SQLITE_CANTOPEN and its extended codes.
+                (None, "14" | "270" | "526" | "782" | "1038" | "1294")
+                    if backend == DbBackend::Sqlite =>
+                {
+                    ConnectFailure::DatabaseMissing
+                }
+                _ => return Error::from(err),
+            }
+        }
+        _ => return Error::from(err),
+    };
+    let message = connect_message(kind, backend, &target, &detail);
+    Error::Connect {
+        kind,
+        target: target.place,
+        message,
+        source: err,
+    }
+}
+
+fn connect_message(
+    kind: ConnectFailure,
+    backend: DbBackend,
+    target: &Target,
+    detail: &str,
+) -> String {
+    let place = &target.place;
+    match (kind, backend) {
+        (ConnectFailure::DatabaseMissing, DbBackend::Sqlite) => format!(
+            "cannot open the SQLite database `{place}` ({detail}): check the path, \
+             or add `?mode=rwc` to the URL to create the file"
+        ),
+        (ConnectFailure::Unreachable, _) => format!(
+            "cannot reach the database server at {place} ({detail}): \
+             start the server, or fix the host and port in the URL"
+        ),
+        (ConnectFailure::DatabaseMissing, _) => {
+            let name = target.database.as_deref().unwrap_or("NAME");
+            let create = if backend == DbBackend::Postgres {
+                format!("`createdb {name}` or `CREATE DATABASE {name};`")
+            } else {
+                format!("`CREATE DATABASE {name};`")
+            };
+            format!(
+                "database `{name}` does not exist on {place}: create it ({create}), \
+                 then run the migrations (`cargo run --example migrate -- --database-url URL`)"
+            )
+        }
+        (ConnectFailure::LoginRefused, _) => {
+            let user = target.user.as_deref().unwrap_or("(none given)");
+            format!(
+                "the server at {place} refused the login of user `{user}` ({detail}): \
+                 check the user name and password in the URL (`{}://USER:PASSWORD@{place}/DB`)",
+                if backend == DbBackend::Postgres {
+                    "postgres"
+                } else {
+                    "mysql"
+                }
+            )
+        }
     }
 }
 
@@ -303,6 +529,88 @@ mod tests {
             ),
             "{err}"
         );
+    }
+
+    #[test]
+    fn every_scheme_names_its_feature_or_the_supported_ones() {
+        for (url, feature) in [
+            ("postgres://u@h/db", "postgres"),
+            ("postgresql://u@h/db", "postgres"),
+            ("mysql://u:p@h/db", "mysql"),
+            ("sqlite::memory:", "sqlite"),
+            ("sqlite://data.db?mode=rwc", "sqlite"),
+        ] {
+            let config = PoolConfig::new(url);
+            let backend = backend_of(url).unwrap();
+            assert_eq!(feature_of(backend), feature, "{url}");
+            let compiled = is_compiled(backend);
+            match config.backend() {
+                Ok(_) => assert!(compiled, "{url}"),
+                Err(Error::DriverNotEnabled { scheme, feature: f }) => {
+                    assert!(!compiled, "{url}");
+                    assert_eq!(f, feature);
+                    assert_eq!(scheme, url.split(':').next().unwrap());
+                }
+                Err(other) => panic!("{url}: {other}"),
+            }
+        }
+        let err = PoolConfig::new("mongodb://u@h/db").backend().unwrap_err();
+        assert!(
+            matches!(&err, Error::UnsupportedScheme { scheme } if scheme == "mongodb"),
+            "{err}"
+        );
+        let err = PoolConfig::new("localhost:5432/db").backend().unwrap_err();
+        assert!(
+            matches!(&err, Error::UnsupportedScheme { scheme } if scheme == "localhost"),
+            "{err}"
+        );
+        let err = PoolConfig::new("127.0.0.1:5432/db").backend().unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                Error::InvalidInput {
+                    field: "database URL",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        let err = PoolConfig::new("just-a-name").backend().unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                Error::InvalidInput {
+                    field: "database URL",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn targets_never_carry_the_password() {
+        let t = target_of(
+            DbBackend::MySql,
+            "mysql://fdstore:s3cret@127.0.0.1/fd?ssl-mode=disabled",
+        );
+        assert_eq!(t.place, "127.0.0.1:3306");
+        assert_eq!(t.user.as_deref(), Some("fdstore"));
+        assert_eq!(t.database.as_deref(), Some("fd"));
+        let t = target_of(DbBackend::Postgres, "postgres://root@db.internal:6432/fd_x");
+        assert_eq!(t.place, "db.internal:6432");
+        assert_eq!(t.database.as_deref(), Some("fd_x"));
+        let t = target_of(DbBackend::Sqlite, "sqlite://data/fd.db?mode=ro");
+        assert_eq!(t.place, "data/fd.db");
+        for kind in [
+            ConnectFailure::Unreachable,
+            ConnectFailure::DatabaseMissing,
+            ConnectFailure::LoginRefused,
+        ] {
+            let t = target_of(DbBackend::MySql, "mysql://fdstore:s3cret@127.0.0.1/fd");
+            let m = connect_message(kind, DbBackend::MySql, &t, "detail");
+            assert!(!m.contains("s3cret") && !m.contains('\n'), "{m}");
+        }
     }
 
     #[test]

@@ -87,6 +87,80 @@ pub enum Error {
     /// Any other database error (syntax, permissions, data, …).
     #[error("database error: {0}")]
     Database(#[source] DbErr),
+
+    /// The database URL names a backend whose driver this build of the
+    /// crate leaves out: enable the cargo feature it names (`postgres`,
+    /// `mysql` or `sqlite`). Returned by
+    /// [`PoolConfig::connect`](crate::PoolConfig::connect) before anything
+    /// is sent.
+    #[error(
+        "`{scheme}:` URLs need the `{feature}` cargo feature of freshdesk-store, which this build lacks: \
+         enable it (`cargo run --features {feature} …`, or `features = [\"{feature}\"]` on the dependency)"
+    )]
+    DriverNotEnabled {
+        /// The URL's scheme, as given (`postgres`, `postgresql`, `mysql`, `sqlite`).
+        scheme: String,
+        /// The cargo feature that compiles its driver in.
+        feature: &'static str,
+    },
+
+    /// The database URL's scheme is none the crate supports.
+    #[error(
+        "unsupported database URL scheme `{scheme}:`: use postgres:// (or postgresql://), \
+         mysql:// (MySQL and MariaDB) or sqlite:"
+    )]
+    UnsupportedScheme {
+        /// The URL's scheme, as given.
+        scheme: String,
+    },
+
+    /// [`PoolConfig::connect`](crate::PoolConfig::connect) could not open a
+    /// connection, for a reason the person running the program can fix: the
+    /// message names the cause and the fix in one line (it never repeats the
+    /// URL's password). Retryable only when the server was unreachable.
+    #[error("{message}")]
+    Connect {
+        /// What went wrong.
+        kind: ConnectFailure,
+        /// The server (`host:port`) or SQLite file, without credentials.
+        target: String,
+        /// The one-line explanation, cause and fix.
+        message: String,
+        /// The driver's error.
+        #[source]
+        source: DbErr,
+    },
+
+    /// A statement named a table or column that the database does not have:
+    /// the schema was never migrated, or is older than this crate. Run the
+    /// migrations ([`Migrator::up`](crate::migration::Migrator), or
+    /// `cargo run --example migrate -- --database-url URL`).
+    #[error(
+        "{missing} does not exist: the database schema is not migrated (or is older than this crate); \
+         run the migrations (`Migrator::up`, or `cargo run --example migrate -- --database-url URL`)"
+    )]
+    SchemaNotMigrated {
+        /// What is missing: the word `table` or `column` and the name in
+        /// backquotes (for example: table `freshdesk_agent`).
+        missing: String,
+        /// The database's error.
+        #[source]
+        source: DbErr,
+    },
+}
+
+/// Why [`Error::Connect`] could not connect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub enum ConnectFailure {
+    /// Nothing answered at the URL's host and port (refused, timed out, no
+    /// such host, TLS failure).
+    Unreachable,
+    /// The server answered but has no database of the URL's name (or the
+    /// SQLite file cannot be opened).
+    DatabaseMissing,
+    /// The server refused the URL's user name or password.
+    LoginRefused,
 }
 
 /// The kind of constraint behind an [`Error::Conflict`].
@@ -120,7 +194,7 @@ impl Error {
 
     /// Whether running the same unit of work again, in a fresh transaction,
     /// may succeed: serialization failures, deadlocks, lock timeouts, lost
-    /// connections and an exhausted pool.
+    /// connections, an exhausted pool and an unreachable server.
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
@@ -129,6 +203,10 @@ impl Error {
                 | Self::LockTimeout(_)
                 | Self::ConnectionLost(_)
                 | Self::PoolExhausted(_)
+                | Self::Connect {
+                    kind: ConnectFailure::Unreachable,
+                    ..
+                }
         )
     }
 
@@ -182,6 +260,14 @@ fn classify(err: DbErr) -> Error {
                 return too_long(db.message());
             }
             let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
+            if let Some(missing) =
+                missing_schema_object(&code, mysql_number(db.as_ref()), db.message())
+            {
+                return Error::SchemaNotMigrated {
+                    missing,
+                    source: err,
+                };
+            }
             match classify_code(&code, mysql_number(db.as_ref())) {
                 Some(Kind::StatementTimeout) => Error::StatementTimeout(err),
                 Some(Kind::LockTimeout) => Error::LockTimeout(err),
@@ -223,6 +309,46 @@ fn too_long(message: &str) -> Error {
             "too long for its MariaDB/MySQL column (TEXT holds at most 65,535 bytes): {message}"
         ),
     )
+}
+
+/// `table `x`` or `column `x`` when the error says that a table or column
+/// does not exist (PostgreSQL 42P01 / 42703, MariaDB/MySQL 1146 / 1054,
+/// SQLite `no such table` / `no such column`).
+fn missing_schema_object(code: &str, mysql_number: Option<u16>, message: &str) -> Option<String> {
+    let quoted = |quote: char| message.split(quote).nth(1).map(str::to_owned);
+    let (what, name) = match (mysql_number, code) {
+        // "Table 'db.freshdesk_agent' doesn't exist": drop the schema.
+        (Some(1146), _) => (
+            "table",
+            quoted('\'').map(|n| n.rsplit('.').next().unwrap_or_default().to_owned()),
+        ),
+        // "Unknown column 'deleted' in 'field list'"
+        (Some(1054), _) => ("column", quoted('\'')),
+        (Some(_), _) => return None,
+        // relation "freshdesk_agent" does not exist
+        (None, "42P01") => ("table", quoted('"')),
+        // column "deleted" does not exist / column t.deleted does not exist
+        (None, "42703") => (
+            "column",
+            quoted('"').or_else(|| {
+                message
+                    .strip_prefix("column ")
+                    .and_then(|m| m.split(' ').next())
+                    .map(str::to_owned)
+            }),
+        ),
+        (None, _) => {
+            if let Some(name) = message.strip_prefix("no such table: ") {
+                ("table", Some(name.trim().to_owned()))
+            } else if let Some(name) = message.strip_prefix("no such column: ") {
+                ("column", Some(name.trim().to_owned()))
+            } else {
+                return None;
+            }
+        }
+    };
+    let name = name.filter(|n| !n.is_empty())?;
+    Some(format!("{what} `{name}`"))
 }
 
 enum Kind {
@@ -400,6 +526,113 @@ mod tests {
         assert!(classify_code("42P01", None).is_none());
         let pool = Error::from(DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout));
         assert!(matches!(pool, Error::PoolExhausted(_)) && pool.is_retryable());
+    }
+
+    #[test]
+    fn missing_tables_and_columns_are_recognised() {
+        let cases = [
+            (
+                "42P01",
+                None,
+                "relation \"freshdesk_agent\" does not exist",
+                Some("table `freshdesk_agent`"),
+            ),
+            (
+                "42703",
+                None,
+                "column \"deleted\" does not exist",
+                Some("column `deleted`"),
+            ),
+            (
+                "42703",
+                None,
+                "column t.deleted does not exist",
+                Some("column `t.deleted`"),
+            ),
+            (
+                "42S02",
+                Some(1146),
+                "Table 'fd.freshdesk_agent' doesn't exist",
+                Some("table `freshdesk_agent`"),
+            ),
+            (
+                "42S22",
+                Some(1054),
+                "Unknown column 'spam' in 'field list'",
+                Some("column `spam`"),
+            ),
+            (
+                "1",
+                None,
+                "no such table: freshdesk_unified_ticket_view",
+                Some("table `freshdesk_unified_ticket_view`"),
+            ),
+            ("1", None, "no such column: spam", Some("column `spam`")),
+            ("1", None, "near \"SELEC\": syntax error", None),
+            ("42601", None, "syntax error at or near \"SELEC\"", None),
+            ("23000", Some(1062), "Duplicate entry 'x' for key 'k'", None),
+        ];
+        for (code, number, message, expected) in cases {
+            assert_eq!(
+                missing_schema_object(code, number, message).as_deref(),
+                expected,
+                "{message}"
+            );
+        }
+        let err = Error::SchemaNotMigrated {
+            missing: "table `freshdesk_agent`".into(),
+            source: DbErr::Custom("no such table".into()),
+        };
+        let text = err.to_string();
+        assert!(
+            text.starts_with("table `freshdesk_agent` does not exist"),
+            "{text}"
+        );
+        assert!(
+            text.contains("cargo run --example migrate -- --database-url URL"),
+            "{text}"
+        );
+        assert!(!text.contains('\n') && !err.is_retryable());
+    }
+
+    #[test]
+    fn driver_and_scheme_errors_name_the_fix() {
+        let err = Error::DriverNotEnabled {
+            scheme: "postgresql".into(),
+            feature: "postgres",
+        };
+        assert_eq!(
+            err.to_string(),
+            "`postgresql:` URLs need the `postgres` cargo feature of freshdesk-store, which this build lacks: \
+             enable it (`cargo run --features postgres …`, or `features = [\"postgres\"]` on the dependency)"
+        );
+        let err = Error::UnsupportedScheme {
+            scheme: "mongodb".into(),
+        };
+        let text = err.to_string();
+        assert!(
+            text.contains("`mongodb:`") && text.contains("postgres://"),
+            "{text}"
+        );
+        assert!(
+            text.contains("mysql://") && text.contains("sqlite:"),
+            "{text}"
+        );
+        let unreachable = Error::Connect {
+            kind: ConnectFailure::Unreachable,
+            target: "127.0.0.1:1".into(),
+            message: "cannot reach".into(),
+            source: DbErr::Custom("refused".into()),
+        };
+        assert!(unreachable.is_retryable());
+        assert_eq!(unreachable.to_string(), "cannot reach");
+        let login = Error::Connect {
+            kind: ConnectFailure::LoginRefused,
+            target: "127.0.0.1:3306".into(),
+            message: "refused".into(),
+            source: DbErr::Custom("denied".into()),
+        };
+        assert!(!login.is_retryable());
     }
 
     #[test]

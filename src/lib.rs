@@ -53,8 +53,16 @@
 //!
 //! # Features
 //!
-//! `sqlite` (default), `postgres`, `mysql`: the sqlx driver(s) to compile.
-//! `rustls`: TLS for server connections. `testing`: the test kit.
+//! | feature | default | what it pulls in |
+//! | --- | --- | --- |
+//! | `sqlite` | yes | SeaORM's `sqlx-sqlite` driver, which compiles SQLite from C (`libsqlite3-sys`, bundled) |
+//! | `postgres` | | SeaORM's `sqlx-postgres` driver (pure Rust) |
+//! | `mysql` | | SeaORM's `sqlx-mysql` driver (pure Rust; MySQL and MariaDB) |
+//! | `rustls` | | TLS for server connections through `rustls` |
+//! | `testing` | | no new dependency: the `testing` module |
+//!
+//! Each backend feature works on its own. A URL whose driver is not
+//! compiled in is [`Error::DriverNotEnabled`], naming the feature to enable.
 #![deny(missing_docs)]
 
 pub mod analytics;
@@ -70,7 +78,7 @@ pub mod rls;
 pub mod time;
 
 pub use config::PoolConfig;
-pub use error::{ConflictKind, Error, Result};
+pub use error::{ConflictKind, ConnectFailure, Error, Result};
 pub use ids::{AgentId, ContactId, ConversationId, MerchantId, RatingId, TicketId};
 #[cfg(feature = "testing")]
 pub mod testing;

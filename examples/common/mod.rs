@@ -1,7 +1,10 @@
-//! Argument parsing shared by the `migrate` and `seed` examples: `--flag value`
-//! and `--flag=value`, errors as one line on stderr and exit code 2.
+//! Argument parsing shared by the examples: `--flag value` and
+//! `--flag=value`, errors as one line on stderr and exit code 2; and
+//! [`progress`], the progress bar of long work.
 
 #![allow(dead_code)]
+
+pub mod progress;
 
 use std::collections::HashMap;
 use std::process::ExitCode;

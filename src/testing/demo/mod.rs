@@ -132,13 +132,36 @@ pub async fn fill<C>(conn: &C, config: &DemoConfig) -> Result<DemoSummary>
 where
     C: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>,
 {
+    fill_with_progress(conn, config, |_| {}).await
+}
+
+/// [`fill`], calling `progress` with the running totals after each batch of
+/// tickets is written (for a progress bar: `summary.tickets` of
+/// `merchants × tickets_per_merchant`). The same rows as [`fill`].
+///
+/// # Errors
+///
+/// As [`fill`].
+pub async fn fill_with_progress<C, F>(
+    conn: &C,
+    config: &DemoConfig,
+    mut progress: F,
+) -> Result<DemoSummary>
+where
+    C: ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction>,
+    F: FnMut(&DemoSummary),
+{
     let txn = conn.begin().await?;
-    let summary = fill_in(&txn, config).await?;
+    let summary = fill_in(&txn, config, &mut progress).await?;
     txn.commit().await?;
     Ok(summary)
 }
 
-async fn fill_in(db: &DatabaseTransaction, config: &DemoConfig) -> Result<DemoSummary> {
+async fn fill_in(
+    db: &DatabaseTransaction,
+    config: &DemoConfig,
+    progress: &mut dyn FnMut(&DemoSummary),
+) -> Result<DemoSummary> {
     let mut summary = DemoSummary::default();
     for (index, merchant) in config.merchant_ids().into_iter().enumerate() {
         let people = MerchantPeople::new(config, merchant, index as u64);
@@ -188,6 +211,7 @@ async fn fill_in(db: &DatabaseTransaction, config: &DemoConfig) -> Result<DemoSu
                 summary.conversations += insert_chunked(db, conversations).await?;
                 summary.ratings += insert_chunked(db, ratings).await?;
             }
+            progress(&summary);
             start = end;
         }
         summary.merchants += 1;
