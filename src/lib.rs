@@ -43,6 +43,8 @@
 //! * [`config`]: pool settings for the entry point; [`retry`]: units of work
 //!   with retries on transient errors.
 //! * [`rls`]: opt-in PostgreSQL row-level security as a second lock.
+//! * [`sync`]: applying Freshdesk payloads newest-wins, with watermarks
+//!   committed in the caller's transaction.
 //! * `testing` (feature `testing`): a rollback-per-test database, factories,
 //!   demo data and a statement counter.
 //!
@@ -62,6 +64,7 @@ pub mod migration;
 pub mod repository;
 pub mod retry;
 pub mod rls;
+pub mod sync;
 
 pub use config::PoolConfig;
 pub use error::{ConflictKind, Error, Result};

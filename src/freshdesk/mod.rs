@@ -13,7 +13,7 @@
 //! A record that cannot be used is an error naming the record (its
 //! Freshdesk id when known, else its position) and the field, never a
 //! panic: [`PayloadError`] while parsing, and
-//! [`Error::InvalidInput`](crate::Error::InvalidInput) (its reason naming
+//! [`Error::InvalidInput`] (its reason naming
 //! the record) while converting, for what only the conversion can check —
 //! a first response before the ticket's creation, an id that is not
 //! positive, a rating without its `default_question`.

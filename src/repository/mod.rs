@@ -69,8 +69,9 @@ mod input;
 mod merchant;
 mod page;
 mod people;
-mod scope;
+pub(crate) mod scope;
 mod ticket;
+pub(crate) mod upsert;
 
 pub use agent::{AgentRepository, NewAgent, SeaAgentRepository};
 pub use contact::{ContactRepository, NewContact, SeaContactRepository};
