@@ -26,10 +26,14 @@
 //! # Ok(()) }
 //! ```
 
+mod people;
 mod watermark;
 
+pub use people::{ApplyCounts, apply_agents, apply_contacts};
 pub use watermark::{SyncStream, advance_watermark, read_watermark};
 
+#[cfg(all(test, feature = "testing"))]
+mod people_tests;
 #[cfg(all(test, feature = "testing"))]
 mod upsert_tests;
 
