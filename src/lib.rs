@@ -45,9 +45,11 @@
 //! | leaf | [`time`] | UTC offsets and local days | [`time::UtcOffset`] |
 //! | entities | [`entity`] | thin SeaORM entities, one per table | [`entity::ticket`] |
 //! | repository | [`repository`] | merchant-scoped reads and bulk writes (its docs map every file) | [`repository::TicketRepository`], [`repository::TicketFilter`] |
+//! | payloads | [`freshdesk`] | Freshdesk API v2 payloads and their conversion into the repository's inputs | [`freshdesk::Ticket`] |
 //! | analytics | [`analytics`] | aggregate metrics computed by the database | [`analytics::report()`], [`analytics::ReportParams`] |
 //! | schema | [`migration`] | the schema as migrations | [`migration::Migrator`] |
 //! | entry point | [`config`], [`retry`] | pool settings; units of work with retries | [`PoolConfig`], [`retry::run_in_transaction`] |
+//! | sync | [`sync`] | applying Freshdesk payloads newest-wins, with watermarks committed in the caller's transaction | [`sync::read_watermark`] |
 //! | entry point | [`rls`] | opt-in PostgreSQL row-level security as a second lock | [`rls`] |
 //! | test kit | `testing` (feature `testing`) | a rollback-per-test database, factories, demo data and a statement counter | `testing::TestDb` |
 //!
@@ -70,11 +72,13 @@ pub mod citus;
 pub mod config;
 pub mod entity;
 pub mod error;
+pub mod freshdesk;
 pub mod ids;
 pub mod migration;
 pub mod repository;
 pub mod retry;
 pub mod rls;
+pub mod sync;
 pub mod time;
 
 pub use config::PoolConfig;

@@ -364,7 +364,16 @@ fn import_graph() -> (
     std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
 ) {
     use std::collections::{BTreeMap, BTreeSet};
-    let files = rust_files(&src(""));
+    // Unit-test files (`*_tests.rs`, compiled only under `#[cfg(test)]`)
+    // may use the test kit; they are not part of the library's graph.
+    let files: Vec<_> = rust_files(&src(""))
+        .into_iter()
+        .filter(|f| {
+            !f.file_stem()
+                .and_then(|s| s.to_str())
+                .is_some_and(|s| s.ends_with("_tests"))
+        })
+        .collect();
     let modules: BTreeSet<String> = files.iter().map(|f| module_of(f)).collect();
     // What the crate root re-exports (`crate::Error` is `error`'s).
     let mut root_names: BTreeMap<String, String> = BTreeMap::new();

@@ -68,6 +68,7 @@ impl Person for agent::Entity {
             freshdesk_agent_id: Set(new.freshdesk_agent_id),
             name: Set(new.name),
             email: Set(new.email),
+            ..Default::default()
         }
     }
 }

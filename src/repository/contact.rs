@@ -68,6 +68,7 @@ impl Person for contact::Entity {
             freshdesk_contact_id: Set(new.freshdesk_contact_id),
             name: Set(new.name),
             email: Set(new.email),
+            ..Default::default()
         }
     }
 }

@@ -140,6 +140,7 @@ impl NewTicket {
             tags: Set(serde_json::Value::from(self.tags)),
             custom_fields: Set(self.custom_fields),
             processed: Set(self.processed),
+            ..Default::default()
         }
     }
 }
@@ -202,6 +203,7 @@ impl NewConversation {
             private: Set(self.private),
             author_id: Set(self.author_id),
             created_at: Set(micros(self.created_at)),
+            ..Default::default()
         }
     }
 }
@@ -252,6 +254,7 @@ impl NewRating {
             rating: Set(self.rating),
             feedback: Set(self.feedback),
             created_at: Set(micros(self.created_at)),
+            ..Default::default()
         }
     }
 }

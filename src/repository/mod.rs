@@ -95,9 +95,10 @@ pub(crate) mod limits;
 mod merchant;
 mod page;
 mod people;
-mod savepoint;
-mod scope;
+pub(crate) mod savepoint;
+pub(crate) mod scope;
 mod ticket;
+pub(crate) mod upsert;
 mod validate;
 
 pub use agent::{AgentRepository, NewAgent, SeaAgentRepository};

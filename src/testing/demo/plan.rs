@@ -147,6 +147,7 @@ impl MerchantPeople {
                 freshdesk_agent_id: Set(fd.clone()),
                 name: Set(name.clone()),
                 email: Set(email.clone()),
+                ..Default::default()
             })
             .collect()
     }
@@ -160,6 +161,7 @@ impl MerchantPeople {
                 freshdesk_contact_id: Set(fd.clone()),
                 name: Set(name.clone()),
                 email: Set(email.clone()),
+                ..Default::default()
             })
             .collect()
     }

@@ -1,0 +1,461 @@
+//! Newest-wins upserts: chunked multi-row `INSERT`s keyed by
+//! `(merchant_id, freshdesk_*_id)` that change an existing row only when the
+//! incoming version is not older than the stored one, on every backend.
+//!
+//! - PostgreSQL and SQLite: `ON CONFLICT (merchant_id, key) DO UPDATE SET …
+//!   WHERE (excluded.updated_at >= t.updated_at OR t.updated_at IS NULL)
+//!   AND (some column differs)`.
+//! - MariaDB/MySQL: `ON DUPLICATE KEY UPDATE` has no `WHERE` (and sea-query
+//!   silently drops one there), so every column takes
+//!   `IF(VALUES(updated_at) >= updated_at OR updated_at IS NULL,
+//!   VALUES(col), col)`, with `updated_at` assigned last: assignments run
+//!   left to right, and each `IF` must see the stored `updated_at`.
+//!
+//! A stored `updated_at` of `NULL` (a placeholder row) is older than any
+//! record. A record that is not older but changes nothing (a replay) is
+//! counted as skipped on every backend, as MariaDB reports it.
+//!
+//! Counting (SEAORM.md, "Fast paths and newest-wins upserts"): PostgreSQL
+//! returns `xmax = 0` for each inserted row and nothing for a skipped one;
+//! on SQLite and MariaDB one `SELECT COUNT(*)` of the chunk's keys that
+//! exist comes before each chunk, and the affected-row count does the rest
+//! (SQLite: inserted + updated; MariaDB with `CLIENT_FOUND_ROWS`: 1 per
+//! insert, 2 per update, 1 per skip).
+//!
+//! The rows of one batch must have distinct keys (PostgreSQL cannot update
+//! one row twice in a statement): [`newest_per_key`] keeps each key's newest
+//! version. They are written in key order, so overlapping batches take
+//! their row locks in one order and cannot deadlock each other.
+//!
+//! The statements run on the connection they are given: callers run them
+//! in a savepoint so that a failing chunk leaves none of the others.
+
+use std::collections::BTreeMap;
+
+use sea_orm::sea_query::{Alias, Condition, Expr, Func, IntoIden, OnConflict, Query};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DbBackend, DbErr, EntityName, EntityTrait, ExprTrait,
+    Iterable, Value,
+};
+
+use super::limits::max_bind_params;
+use crate::entity::instant_value;
+use crate::error::{Error, Result};
+use crate::ids::MerchantId;
+
+/// What a newest-wins upsert did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct UpsertCounts {
+    /// Rows that did not exist.
+    pub(crate) inserted: u64,
+    /// Existing rows that took the record.
+    pub(crate) updated: u64,
+    /// Existing rows left alone: the record was older, or changed nothing.
+    pub(crate) skipped: u64,
+}
+
+impl std::ops::AddAssign for UpsertCounts {
+    fn add_assign(&mut self, other: Self) {
+        self.inserted += other.inserted;
+        self.updated += other.updated;
+        self.skipped += other.skipped;
+    }
+}
+
+/// The columns of a newest-wins upsert on one table.
+pub(crate) struct NewestWins<E: EntityTrait> {
+    /// The tenant key (set on every row from the call's merchant).
+    pub(crate) merchant: E::Column,
+    /// The Freshdesk id column: with `merchant`, the conflict target.
+    pub(crate) key: E::Column,
+    /// The field name in errors (`"freshdesk_ticket_id"`).
+    pub(crate) key_field: &'static str,
+    /// The version column; assigned last.
+    pub(crate) updated_at: E::Column,
+    /// The columns a newer record overwrites, `updated_at` excluded (and
+    /// never the merchant, the key, the id, or a column the service owns
+    /// such as `processed`).
+    pub(crate) update: Vec<E::Column>,
+}
+
+/// Keeps the newest version of each key: for equal versions, the later
+/// item in the slice. The result is in key order.
+#[allow(
+    dead_code,
+    reason = "the sync apply functions dedupe their batches with it"
+)]
+pub(crate) fn newest_per_key<T, K, V>(
+    items: impl IntoIterator<Item = T>,
+    key: impl Fn(&T) -> K,
+    version: impl Fn(&T) -> V,
+) -> Vec<T>
+where
+    K: Ord,
+    V: PartialOrd,
+{
+    let mut newest: BTreeMap<K, T> = BTreeMap::new();
+    for item in items {
+        let k = key(&item);
+        match newest.get(&k) {
+            Some(kept) if version(kept) > version(&item) => {}
+            _ => {
+                newest.insert(k, item);
+            }
+        }
+    }
+    newest.into_values().collect()
+}
+
+/// A column value as it is bound: timestamps as [`instant_value`]s (on
+/// MariaDB a `DateTime<Utc>` would go as a `TIMESTAMP` parameter, `NULL`
+/// outside 1970–2038).
+fn bind_value(value: Value) -> Value {
+    match value {
+        Value::ChronoDateTimeUtc(Some(at)) => instant_value(at),
+        Value::ChronoDateTimeUtc(None) => Value::ChronoDateTimeWithTimeZone(None),
+        other => other,
+    }
+}
+
+/// `stored IS DISTINCT FROM incoming`, as each backend spells it.
+fn distinct_sql(backend: DbBackend) -> &'static str {
+    match backend {
+        // sea-query numbers the placeholders of a custom expression on
+        // PostgreSQL and takes them in order (`?`) on SQLite.
+        DbBackend::Postgres => "$1 IS DISTINCT FROM $2",
+        _ => "? IS NOT ?",
+    }
+}
+
+/// PostgreSQL / SQLite: the `WHERE` of `DO UPDATE`: the record is not older
+/// (or the row is a placeholder), and it changes something.
+fn newer_and_different<E: EntityTrait>(backend: DbBackend, spec: &NewestWins<E>) -> Expr {
+    let stored = |c: E::Column| Expr::col((E::default(), c));
+    let incoming = |c: E::Column| Expr::col((Alias::new("excluded"), c));
+    let newer = incoming(spec.updated_at)
+        .gte(stored(spec.updated_at))
+        .or(stored(spec.updated_at).is_null());
+    let mut changed = Condition::any();
+    for column in spec.update.iter().copied().chain([spec.updated_at]) {
+        changed = changed.add(Expr::cust_with_exprs(
+            distinct_sql(backend),
+            [stored(column), incoming(column)],
+        ));
+    }
+    newer.and(Expr::from(changed))
+}
+
+/// MariaDB: `VALUES(col)`, the incoming value in `ON DUPLICATE KEY UPDATE`.
+fn incoming_value<C: IntoIden>(column: C) -> Expr {
+    Func::cust("VALUES").arg(Expr::col(column)).into()
+}
+
+/// The conflict clause for the backend.
+fn on_conflict<E: EntityTrait>(backend: DbBackend, spec: &NewestWins<E>) -> OnConflict {
+    let mut clause = OnConflict::columns([spec.merchant, spec.key]);
+    match backend {
+        DbBackend::MySql => {
+            let newer = incoming_value(spec.updated_at)
+                .gte(Expr::col(spec.updated_at))
+                .or(Expr::col(spec.updated_at).is_null());
+            // `updated_at` last: every CASE before it sees the stored value.
+            for column in spec.update.iter().chain([&spec.updated_at]) {
+                clause.value(
+                    *column,
+                    Expr::case(newer.clone(), incoming_value(*column)).finally(Expr::col(*column)),
+                );
+            }
+        }
+        _ => {
+            clause
+                .update_columns(spec.update.iter().copied().chain([spec.updated_at]))
+                .action_and_where(newer_and_different(backend, spec));
+        }
+    }
+    clause
+}
+
+/// The rows with the merchant set, paired with their keys and sorted by
+/// key.
+///
+/// # Errors
+///
+/// [`Error::InvalidInput`] naming the key field when a row has no key or
+/// two rows share one.
+fn keyed_rows<A: ActiveModelTrait>(
+    merchant: MerchantId,
+    spec: &NewestWins<A::Entity>,
+    rows: Vec<A>,
+) -> Result<Vec<(String, A)>> {
+    let mut keyed = Vec::with_capacity(rows.len());
+    for (index, mut row) in rows.into_iter().enumerate() {
+        row.set(spec.merchant, merchant.into());
+        let key = match row.get(spec.key).into_value() {
+            Some(Value::String(Some(key))) => key,
+            _ => {
+                return Err(Error::invalid_input(
+                    spec.key_field,
+                    format!("row {index}: missing"),
+                ));
+            }
+        };
+        keyed.push((key, row));
+    }
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    if let Some(pair) = keyed.windows(2).find(|w| w[0].0 == w[1].0) {
+        return Err(Error::invalid_input(
+            spec.key_field,
+            format!("`{}` appears more than once in the batch", pair[0].0),
+        ));
+    }
+    Ok(keyed)
+}
+
+/// Writes `rows` (distinct keys; see [`newest_per_key`]) newest-wins, in
+/// key order, one `INSERT` per chunk under the backend's bind-parameter
+/// limit (plus, on SQLite and MariaDB, one `SELECT COUNT(*)` per chunk).
+/// Every row is written for `merchant`, whatever its `merchant_id` says.
+///
+/// # Errors
+///
+/// [`Error::InvalidInput`] naming the key field when two rows share a key
+/// or a row has no key (nothing is sent); a database error otherwise.
+pub(crate) async fn upsert_newest<C, A>(
+    db: &C,
+    merchant: MerchantId,
+    spec: &NewestWins<A::Entity>,
+    rows: Vec<A>,
+) -> Result<UpsertCounts>
+where
+    C: ConnectionTrait,
+    A: ActiveModelTrait + Send,
+{
+    let keyed = keyed_rows(merchant, spec, rows)?;
+    let Some((_, first)) = keyed.first() else {
+        return Ok(UpsertCounts::default());
+    };
+    let columns: Vec<<A::Entity as EntityTrait>::Column> =
+        <A::Entity as EntityTrait>::Column::iter()
+            .filter(|c| first.get(*c).is_set())
+            .collect();
+    let backend = db.get_database_backend();
+    let chunk = (max_bind_params(backend) / columns.len().max(1)).max(1);
+    let conflict = on_conflict(backend, spec);
+
+    let mut counts = UpsertCounts::default();
+    let mut keyed = keyed.into_iter().peekable();
+    while keyed.peek().is_some() {
+        let batch: Vec<(String, A)> = keyed.by_ref().take(chunk).collect();
+        let n = batch.len() as u64;
+        let existing = match backend {
+            DbBackend::Postgres => 0,
+            _ => count_existing(db, merchant, spec, batch.iter().map(|(k, _)| k)).await?,
+        };
+        let mut insert = Query::insert();
+        insert
+            .into_table(A::Entity::default().table_ref())
+            .columns(columns.iter().copied())
+            .on_conflict(conflict.clone());
+        for (_, row) in batch {
+            let values = columns.iter().map(|c| match row.get(*c).into_value() {
+                Some(value) => Expr::val(bind_value(value)),
+                None => Expr::val(Value::String(None)),
+            });
+            insert
+                .values(values)
+                .map_err(|e| Error::Database(DbErr::Custom(e.to_string())))?;
+        }
+        counts += match backend {
+            DbBackend::Postgres => {
+                insert.returning(Query::returning().expr(Expr::cust("(xmax = 0)")));
+                let rows = db.query_all(&insert).await?;
+                let mut inserted = 0;
+                for row in &rows {
+                    if row.try_get_by_index::<bool>(0)? {
+                        inserted += 1;
+                    }
+                }
+                let written = rows.len() as u64;
+                UpsertCounts {
+                    inserted,
+                    updated: written - inserted,
+                    skipped: n - written,
+                }
+            }
+            DbBackend::MySql => {
+                let affected = db.execute(&insert).await?.rows_affected();
+                let inserted = n - existing;
+                // 1 per insert, 2 per update, 1 per row left as it was.
+                let updated = affected.saturating_sub(n);
+                UpsertCounts {
+                    inserted,
+                    updated,
+                    skipped: existing.saturating_sub(updated),
+                }
+            }
+            _ => {
+                let changed = db.execute(&insert).await?.rows_affected();
+                let inserted = n - existing;
+                let updated = changed.saturating_sub(inserted);
+                UpsertCounts {
+                    inserted,
+                    updated,
+                    skipped: existing.saturating_sub(updated),
+                }
+            }
+        };
+    }
+    Ok(counts)
+}
+
+/// How many of `keys` the merchant already has in the table.
+async fn count_existing<'k, C, E>(
+    db: &C,
+    merchant: MerchantId,
+    spec: &NewestWins<E>,
+    keys: impl Iterator<Item = &'k String>,
+) -> Result<u64>
+where
+    C: ConnectionTrait,
+    E: EntityTrait,
+{
+    let mut select = Query::select();
+    select
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+        .from(E::default())
+        .and_where(Expr::col(spec.merchant).eq(merchant.get()))
+        .and_where(Expr::col(spec.key).is_in(keys.cloned()));
+    let row = db.query_one(&select).await?;
+    let n: i64 = match row {
+        Some(row) => row.try_get("", "n")?,
+        None => 0,
+    };
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::ActiveValue::Set;
+
+    use super::*;
+    use crate::entity::agent;
+
+    fn spec() -> NewestWins<agent::Entity> {
+        NewestWins {
+            merchant: agent::Column::MerchantId,
+            key: agent::Column::FreshdeskAgentId,
+            key_field: "freshdesk_agent_id",
+            updated_at: agent::Column::UpdatedAt,
+            update: vec![agent::Column::Name, agent::Column::Email],
+        }
+    }
+
+    fn sql(backend: DbBackend) -> String {
+        let mut insert = Query::insert();
+        insert
+            .into_table(agent::Entity.table_ref())
+            .columns([agent::Column::FreshdeskAgentId])
+            .values_panic([Expr::val("1")])
+            .on_conflict(on_conflict(backend, &spec()));
+        backend.build(&insert).sql
+    }
+
+    /// MariaDB gets one CASE per column with `updated_at` last, never a
+    /// `WHERE` (sea-query would drop it); PostgreSQL and SQLite get the
+    /// `WHERE` on the update.
+    #[test]
+    fn per_backend_conflict_clauses() {
+        let sql_my = sql(DbBackend::MySql);
+        let tail = sql_my.split("ON DUPLICATE KEY UPDATE").nth(1).unwrap();
+        assert!(!tail.contains("WHERE"), "{sql_my}");
+        let name = tail.find("`name` = (CASE").unwrap();
+        let email = tail.find("`email` = (CASE").unwrap();
+        let updated = tail.find("`updated_at` = (CASE").unwrap();
+        assert!(name < email && email < updated, "{sql_my}");
+        assert!(
+            tail.contains(
+                "`name` = (CASE WHEN (VALUES(`updated_at`) >= `updated_at` OR `updated_at` IS NULL) THEN VALUES(`name`) ELSE `name` END)"
+            ),
+            "{sql_my}"
+        );
+
+        let pg = sql(DbBackend::Postgres);
+        assert!(
+            pg.contains("ON CONFLICT (\"merchant_id\", \"freshdesk_agent_id\") DO UPDATE SET"),
+            "{pg}"
+        );
+        assert!(
+            pg.contains(
+                "WHERE (\"excluded\".\"updated_at\" >= \"freshdesk_agent\".\"updated_at\" OR \"freshdesk_agent\".\"updated_at\" IS NULL) AND ((\"freshdesk_agent\".\"name\" IS DISTINCT FROM \"excluded\".\"name\") OR"
+            ),
+            "{pg}"
+        );
+        let lite = sql(DbBackend::Sqlite);
+        assert!(
+            lite.contains(
+                "(\"freshdesk_agent\".\"updated_at\" IS NOT \"excluded\".\"updated_at\"))"
+            ),
+            "{lite}"
+        );
+    }
+
+    fn row(fd: Option<&str>) -> agent::ActiveModel {
+        agent::ActiveModel {
+            freshdesk_agent_id: fd.map(|f| Set(f.to_owned())).unwrap_or_default(),
+            name: Set("n".into()),
+            ..Default::default()
+        }
+    }
+
+    /// Rows come out sorted by key with the call's merchant; duplicate and
+    /// missing keys are refused before anything is sent.
+    #[test]
+    fn keys_are_sorted_and_checked() {
+        let merchant = MerchantId::new(9).unwrap();
+        let keyed = keyed_rows(merchant, &spec(), vec![row(Some("b")), row(Some("a"))]).unwrap();
+        assert_eq!(
+            keyed.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
+        assert!(keyed.iter().all(|(_, r)| r.merchant_id == Set(merchant)));
+        let err = keyed_rows(
+            merchant,
+            &spec(),
+            vec![row(Some("b")), row(Some("a")), row(Some("b"))],
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidInput { field: "freshdesk_agent_id", reason } if reason.contains("`b`")),
+            "{err}"
+        );
+        let err = keyed_rows(merchant, &spec(), vec![row(Some("a")), row(None)]).unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidInput { reason, .. } if reason == "row 1: missing"),
+            "{err}"
+        );
+    }
+
+    /// The newest version of each key survives; on a tie the later one; a
+    /// missing version (`None`, a placeholder) is older than any.
+    #[test]
+    fn newest_per_key_keeps_the_newest() {
+        let items = vec![
+            ("b", Some(2), "b2"),
+            ("a", Some(1), "a1"),
+            ("b", Some(3), "b3"),
+            ("b", Some(1), "b1"),
+            ("a", Some(1), "a1'"),
+            ("c", Some(0), "c0"),
+            ("c", None, "c-placeholder"),
+        ];
+        let kept = newest_per_key(items, |i| i.0, |i| i.1);
+        assert_eq!(
+            kept,
+            vec![
+                ("a", Some(1), "a1'"),
+                ("b", Some(3), "b3"),
+                ("c", Some(0), "c0")
+            ]
+        );
+    }
+}
