@@ -453,6 +453,11 @@ fn connect_message(
             "cannot open the SQLite database `{place}` ({detail}): check the path, \
              or add `?mode=rwc` to the URL to create the file"
         ),
+        (ConnectFailure::Unreachable, _) if detail.contains("invalid peer certificate") => format!(
+            "the database server at {place} offered a TLS certificate that rustls refuses \
+             ({detail}): give the server an X.509 v3 certificate (Citus generates a v1 one), \
+             or add `sslmode=disable` to the URL on a trusted network"
+        ),
         (ConnectFailure::Unreachable, _) => format!(
             "cannot reach the database server at {place} ({detail}): \
              start the server, or fix the host and port in the URL"
@@ -611,6 +616,20 @@ mod tests {
             let m = connect_message(kind, DbBackend::MySql, &t, "detail");
             assert!(!m.contains("s3cret") && !m.contains('\n'), "{m}");
         }
+    }
+
+    #[test]
+    fn a_refused_tls_certificate_says_how_to_fix_it() {
+        // What sqlx 0.9 + rustls report for Citus's generated X.509 v1 certificate.
+        let t = target_of(DbBackend::Postgres, "postgres://root@127.0.0.1:5433/citus");
+        let m = connect_message(
+            ConnectFailure::Unreachable,
+            DbBackend::Postgres,
+            &t,
+            "error communicating with database: invalid peer certificate: \
+             Other(OtherError(UnsupportedCertVersion))",
+        );
+        assert!(m.contains("X.509 v3") && m.contains("sslmode=disable"), "{m}");
     }
 
     #[test]

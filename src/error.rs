@@ -221,7 +221,10 @@ impl From<DbErr> for Error {
         let (kind, detail) = match err.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(msg)) => (ConflictKind::Unique, msg),
             Some(SqlErr::ForeignKeyConstraintViolation(msg)) => (ConflictKind::ForeignKey, msg),
-            _ => return classify(err),
+            _ => match citus_copy_violation(&err) {
+                Some(found) => found,
+                None => return classify(err),
+            },
         };
         let constraint = driver_constraint(&err)
             .or_else(|| constraint_from_message(&detail))
@@ -232,6 +235,30 @@ impl From<DbErr> for Error {
             constraint,
             detail,
         }
+    }
+}
+
+/// Citus runs an `INSERT … SELECT` between shards as an internal `COPY`,
+/// and reports a constraint violation on a worker as SQLSTATE `XX000` with
+/// PostgreSQL's own message: read the kind from the message.
+fn citus_copy_violation(err: &DbErr) -> Option<(ConflictKind, String)> {
+    let (DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) = err
+    else {
+        return None;
+    };
+    let sea_orm::sqlx::Error::Database(db) = e.deref() else {
+        return None;
+    };
+    if db.code().as_deref() != Some("XX000") {
+        return None;
+    }
+    let message = db.message();
+    if message.starts_with("duplicate key value violates unique constraint") {
+        Some((ConflictKind::Unique, message.to_owned()))
+    } else if message.contains("violates foreign key constraint") {
+        Some((ConflictKind::ForeignKey, message.to_owned()))
+    } else {
+        None
     }
 }
 

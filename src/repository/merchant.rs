@@ -6,12 +6,12 @@
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Statement,
+    Iden, Iterable, QuerySelect, QueryTrait,
 };
 use serde::Serialize;
 
 use super::savepoint::in_savepoint;
-use super::scope::{MerchantScoped, scoped, scoped_update};
+use super::scope::{MerchantScoped, scoped, scoped_delete, scoped_update};
 use crate::entity::{agent, contact, conversation, rating, ticket};
 use crate::error::{ConflictKind, Error, Result};
 use crate::ids::MerchantId;
@@ -40,15 +40,22 @@ pub struct MovedRows {
 /// (the unique `(merchant_id, freshdesk_*_id)` keys); only after it has
 /// refused does this look up which Freshdesk id collided, to name it.
 ///
-/// Statements: PostgreSQL runs 1 (one `UPDATE` per table in data-modifying
-/// CTEs, so the composite foreign keys are checked once, at the end of the
-/// statement); MariaDB and SQLite run 5 `UPDATE`s with foreign-key checks
+/// Statements: PostgreSQL copies and deletes (Citus refuses to change a
+/// distribution column in place): one `INSERT … SELECT` per table, parents
+/// first, with the same ids (the primary key is `(merchant_id, id)` there),
+/// then one `DELETE` per table, children first — 10 statements, all in the
+/// savepoint; on Citus the copies are the one place the crate moves rows
+/// between shards. MariaDB and SQLite (whose primary key is `id` alone, so a
+/// copy with the same id cannot exist beside its source) run 5 `UPDATE`s with foreign-key checks
 /// switched off for each statement alone (MariaDB: `SET STATEMENT
 /// foreign_key_checks = 0 FOR UPDATE …`, which changes nothing in the
 /// session) or deferred to the end of the transaction (SQLite:
 /// `defer_foreign_keys`, which SQLite itself resets at the transaction's
 /// end and which still checks every key then); every parent and child
-/// moves together, so the references stay intact. On a conflict, up to 5 more statements find the colliding id.
+/// moves together, so the references stay intact. On a conflict, up to 5
+/// more statements find the colliding id. Sync watermarks
+/// (`freshdesk_sync_state`) stay with `from`: the moved merchant's next
+/// sync starts from the beginning, which newest-wins makes harmless.
 ///
 /// # Errors
 ///
@@ -129,44 +136,54 @@ async fn move_each(
     })
 }
 
-/// All five updates in one statement: PostgreSQL checks the (non-deferrable)
-/// foreign keys at the end of the statement, when parents and children have
-/// all moved.
+/// PostgreSQL (and Citus, which refuses to change a distribution column):
+/// copy every row to merchant `to` with the same `id` (the primary key is
+/// `(merchant_id, id)` there), parents before children, then delete the
+/// source rows, children before parents. One `INSERT … SELECT` per table and
+/// one `DELETE` per table, all inside the caller's savepoint.
 async fn move_all_postgres(
     sp: &DatabaseTransaction,
     from: MerchantId,
     to: MerchantId,
 ) -> Result<MovedRows> {
-    // Fixed text: table names only, every value bound.
-    const SQL: &str = r#"
-WITH a AS (UPDATE "freshdesk_agent" SET "merchant_id" = $1 WHERE "merchant_id" = $2 RETURNING 1),
-     c AS (UPDATE "freshdesk_contact" SET "merchant_id" = $1 WHERE "merchant_id" = $2 RETURNING 1),
-     t AS (UPDATE "freshdesk_unified_ticket_view" SET "merchant_id" = $1 WHERE "merchant_id" = $2 RETURNING 1),
-     v AS (UPDATE "freshdesk_conversation" SET "merchant_id" = $1 WHERE "merchant_id" = $2 RETURNING 1),
-     r AS (UPDATE "freshdesk_rating" SET "merchant_id" = $1 WHERE "merchant_id" = $2 RETURNING 1)
-SELECT (SELECT COUNT(*) FROM a) AS agents, (SELECT COUNT(*) FROM c) AS contacts,
-       (SELECT COUNT(*) FROM t) AS tickets, (SELECT COUNT(*) FROM v) AS conversations,
-       (SELECT COUNT(*) FROM r) AS ratings"#;
-    let stmt = Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        SQL,
-        [to.get().into(), from.get().into()],
-    );
-    let row = sp
-        .query_one_raw(stmt)
-        .await?
-        .ok_or_else(|| Error::Database(sea_orm::DbErr::RecordNotFound("counts".into())))?;
-    let count = |col: &str| -> Result<u64> {
-        let n: i64 = row.try_get("", col)?;
-        Ok(u64::try_from(n).unwrap_or(0))
+    let moved = MovedRows {
+        agents: copy::<agent::Entity>(sp, from, to).await?,
+        contacts: copy::<contact::Entity>(sp, from, to).await?,
+        tickets: copy::<ticket::Entity>(sp, from, to).await?,
+        conversations: copy::<conversation::Entity>(sp, from, to).await?,
+        ratings: copy::<rating::Entity>(sp, from, to).await?,
     };
-    Ok(MovedRows {
-        agents: count("agents")?,
-        contacts: count("contacts")?,
-        tickets: count("tickets")?,
-        conversations: count("conversations")?,
-        ratings: count("ratings")?,
-    })
+    scoped_delete::<rating::Entity>(from).exec(sp).await?;
+    scoped_delete::<conversation::Entity>(from).exec(sp).await?;
+    scoped_delete::<ticket::Entity>(from).exec(sp).await?;
+    scoped_delete::<agent::Entity>(from).exec(sp).await?;
+    scoped_delete::<contact::Entity>(from).exec(sp).await?;
+    Ok(moved)
+}
+
+/// `INSERT INTO e (merchant_id, every other column) SELECT to, every other
+/// column FROM e WHERE merchant_id = from`.
+async fn copy<E: MerchantScoped>(
+    sp: &DatabaseTransaction,
+    from: MerchantId,
+    to: MerchantId,
+) -> Result<u64> {
+    let others: Vec<E::Column> = E::Column::iter()
+        .filter(|c| Iden::to_string(c) != Iden::to_string(&E::merchant_col()))
+        .collect();
+    let mut select = Query::select();
+    select
+        .expr(Expr::value(to))
+        .columns(others.iter().copied())
+        .from(E::default())
+        .and_where(E::merchant_col().eq(from));
+    let mut insert = Query::insert();
+    insert
+        .into_table(E::default())
+        .columns(std::iter::once(E::merchant_col()).chain(others.iter().copied()))
+        .select_from(select)
+        .map_err(|e| Error::Database(sea_orm::DbErr::Custom(e.to_string())))?;
+    Ok(sp.execute(&insert).await?.rows_affected())
 }
 
 /// The first Freshdesk id that both merchants have, in any table, as a
