@@ -37,6 +37,8 @@
 //! * [`entity`]: thin SeaORM entities, one per table.
 //! * [`repository`]: merchant-scoped reads and bulk writes.
 //! * [`analytics`]: aggregate metrics computed by the database.
+//! * [`freshdesk`]: Freshdesk API v2 payloads and their conversion into
+//!   the repository's inputs.
 //! * [`migration`]: the schema as migrations.
 //! * [`config`]: pool settings for the entry point; [`retry`]: units of work
 //!   with retries on transient errors.
@@ -54,6 +56,7 @@ pub mod analytics;
 pub mod config;
 pub mod entity;
 pub mod error;
+pub mod freshdesk;
 pub mod ids;
 pub mod migration;
 pub mod repository;

@@ -3,14 +3,14 @@
 //! DESIGN.md hold in the database itself.
 
 use freshdesk_store::entity::enums::{Priority, TicketStatus};
-use freshdesk_store::entity::{agent, contact, conversation, rating, ticket};
+use freshdesk_store::entity::{agent, contact, conversation, rating, sync_state, ticket};
 use freshdesk_store::migration::{Migrator, MigratorTrait};
 use freshdesk_store::testing::*;
 use freshdesk_store::{ConflictKind, Error};
 use sea_orm::sea_query::ColumnType;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, IdenStatic, Iterable,
-    ModelTrait, QueryFilter, Statement,
+    ModelTrait, PaginatorTrait, QueryFilter, Statement,
 };
 
 const TABLES: [&str; 5] = [
@@ -57,7 +57,8 @@ async fn live_columns<C: ConnectionTrait>(db: &C, table: &str) -> Vec<(String, S
 
 /// The database type DESIGN.md prescribes for an entity column on a backend.
 fn expected_type(backend: DbBackend, column: &str, ty: &ColumnType) -> &'static str {
-    let freshdesk_id = column.starts_with("freshdesk_");
+    // Keys MariaDB cannot index as TEXT: Freshdesk ids and the sync stream.
+    let freshdesk_id = column.starts_with("freshdesk_") || column == "stream";
     match (backend, ty) {
         (DbBackend::Postgres, ColumnType::BigInteger) => "bigint",
         (DbBackend::Postgres, ColumnType::Integer) => "integer",
@@ -111,6 +112,7 @@ async fn entities_and_migrated_schema_agree() {
     assert_entity_matches(c, rating::Entity).await;
     assert_entity_matches(c, agent::Entity).await;
     assert_entity_matches(c, contact::Entity).await;
+    assert_entity_matches(c, sync_state::Entity).await;
 }
 
 /// Applying the migrations again is a no-op: nothing pending, same columns.
@@ -169,32 +171,46 @@ async fn live_indexes<C: ConnectionTrait>(db: &C, table: &str) -> Vec<(String, V
 }
 
 /// Every index and unique constraint of a tenant table leads with
-/// `merchant_id`, and the two named indexes of DESIGN.md exist.
+/// `merchant_id` (the sync state's too), and the two named indexes of
+/// DESIGN.md exist.
 #[tokio::test]
 async fn every_tenant_index_leads_with_merchant_id() {
     let db = TestDb::connect().await.unwrap();
     let c = db.connection();
     for table in TABLES {
         let indexes = live_indexes(c, table).await;
-        assert!(indexes.len() >= 2, "{table} has indexes: {indexes:?}");
+        // At least the unique Freshdesk id; the parents' unique
+        // `(merchant_id, id)` is their primary key on PostgreSQL.
+        let parent_key = db.backend() != DbBackend::Postgres
+            && ["freshdesk_agent", "freshdesk_contact"].contains(&table);
+        let least = if parent_key { 2 } else { 1 };
+        assert!(indexes.len() >= least, "{table} has indexes: {indexes:?}");
         for (name, cols) in &indexes {
             assert_eq!(cols[0], "merchant_id", "index {name} on {table}: {cols:?}");
         }
     }
+    for (name, cols) in live_indexes(c, "freshdesk_sync_state").await {
+        assert_eq!(cols[0], "merchant_id", "index {name} on the sync state");
+    }
     let ticket_indexes = live_indexes(c, TABLES[0]).await;
-    for (name, cols) in [
+    let mut expected = vec![
         ("idx_merchant_status", vec!["merchant_id", "status"]),
         ("idx_merchant_created", vec!["merchant_id", "created_at"]),
         (
             "uq_ticket_freshdesk_id",
             vec!["merchant_id", "freshdesk_ticket_id"],
         ),
-        ("uq_ticket_merchant_id", vec!["merchant_id", "id"]),
         (
             "idx_ticket_merchant_resolved",
             vec!["merchant_id", "resolved_at"],
         ),
-    ] {
+    ];
+    if db.backend() != DbBackend::Postgres {
+        // On PostgreSQL the primary key `(merchant_id, id)` is the target
+        // of the children's foreign keys instead.
+        expected.push(("uq_ticket_merchant_id", vec!["merchant_id", "id"]));
+    }
+    for (name, cols) in expected {
         assert!(
             ticket_indexes.iter().any(|(n, c)| n == name && *c == cols),
             "{name} {cols:?} missing: {ticket_indexes:?}"
@@ -425,4 +441,259 @@ async fn row_properties() {
         .status(TicketStatus::WaitingOnCustomer)
         .build();
     assert_eq!(open.resolved_at.clone().unwrap(), None);
+}
+
+/// The primary key columns of a table, in key order.
+async fn live_primary_key<C: ConnectionTrait>(db: &C, table: &str) -> Vec<String> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "SELECT a.attname::text AS col FROM pg_index x JOIN pg_class t ON t.oid = x.indrelid \
+             JOIN LATERAL unnest(x.indkey) WITH ORDINALITY AS k(attnum, ord) ON true \
+             JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum \
+             WHERE t.relname = $1 AND t.relnamespace = current_schema()::regnamespace \
+             AND x.indisprimary ORDER BY k.ord"
+        }
+        DbBackend::MySql => {
+            "SELECT CAST(column_name AS CHAR) AS col FROM information_schema.statistics \
+             WHERE table_schema = DATABASE() AND table_name = ? AND index_name = 'PRIMARY' \
+             ORDER BY seq_in_index"
+        }
+        _ => "SELECT name AS col FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk",
+    };
+    db.query_all_raw(Statement::from_sql_and_values(backend, sql, [table.into()]))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get::<String>("", "col").unwrap())
+        .collect()
+}
+
+/// PostgreSQL: every tenant table's primary key is `(merchant_id, id)`, so
+/// the schema distributes on Citus. SQLite and MariaDB keep `id` (their
+/// auto-increment needs it to lead a key). The sync state is keyed by
+/// `(merchant_id, stream)` everywhere.
+#[tokio::test]
+async fn primary_keys_carry_the_merchant_on_postgres() {
+    let db = TestDb::connect().await.unwrap();
+    let c = db.connection();
+    let want: &[&str] = match db.backend() {
+        DbBackend::Postgres => &["merchant_id", "id"],
+        _ => &["id"],
+    };
+    for table in TABLES {
+        assert_eq!(
+            live_primary_key(c, table).await,
+            want,
+            "primary key of {table}"
+        );
+    }
+    assert_eq!(
+        live_primary_key(c, "freshdesk_sync_state").await,
+        ["merchant_id", "stream"]
+    );
+}
+
+/// New columns left unset by the existing write paths take their defaults:
+/// not deleted, not spam, never reopened, and no sync `updated_at`.
+#[tokio::test]
+async fn existing_write_paths_leave_the_sync_columns_at_their_defaults() {
+    let db = TestDb::connect().await.unwrap();
+    let txn = db.begin().await.unwrap();
+    let m = unique_merchant_id();
+    let a = AgentFactory::new(m).insert(&txn).await.unwrap();
+    let p = ContactFactory::new(m).insert(&txn).await.unwrap();
+    let t = TicketFactory::new(m)
+        .responder(a.id)
+        .requester(p.id)
+        .insert(&txn)
+        .await
+        .unwrap();
+    let v = ConversationFactory::new(&t).insert(&txn).await.unwrap();
+    let r = RatingFactory::new(&t).insert(&txn).await.unwrap();
+    assert!(!t.deleted && !t.spam && !t.is_flagged());
+    assert_eq!(t.reopened_at, None);
+    assert_eq!((a.updated_at, p.updated_at), (None, None));
+    assert_eq!((v.updated_at, r.updated_at), (None, None));
+}
+
+/// Rows written under migrations 1 and 2, with the raw SQL of that schema.
+async fn fill_old_schema<C: ConnectionTrait>(db: &C, merchant: i64) {
+    let backend = db.get_database_backend();
+    let at = match backend {
+        DbBackend::Sqlite => "'2026-10-01T12:00:00+00:00'",
+        DbBackend::MySql => "'2026-10-01 12:00:00'",
+        _ => "'2026-10-01T12:00:00Z'",
+    };
+    let id = |n: i64| merchant * 10 + n;
+    for sql in [
+        format!(
+            "INSERT INTO freshdesk_agent (id, merchant_id, freshdesk_agent_id, name, email) \
+             VALUES ({}, {merchant}, '67013469919', 'Ann', 'ann@example.com')",
+            id(1)
+        ),
+        format!(
+            "INSERT INTO freshdesk_contact (id, merchant_id, freshdesk_contact_id, name, email) \
+             VALUES ({}, {merchant}, '67042965499', 'Bo', NULL)",
+            id(1)
+        ),
+        format!(
+            "INSERT INTO freshdesk_unified_ticket_view (id, merchant_id, freshdesk_ticket_id, \
+             subject, status, priority, source, requester_id, responder_id, created_at, \
+             updated_at, processed) VALUES ({}, {merchant}, '42', 'Old ticket', 5, 2, 10, {}, {}, \
+             {at}, {at}, true)",
+            id(1),
+            id(1),
+            id(1)
+        ),
+        format!(
+            "INSERT INTO freshdesk_conversation (id, merchant_id, ticket_id, \
+             freshdesk_conversation_id, body, incoming, private, author_id, created_at) \
+             VALUES ({}, {merchant}, {}, '67105086049', 'Hello', true, false, NULL, {at})",
+            id(1),
+            id(1)
+        ),
+        format!(
+            "INSERT INTO freshdesk_rating (id, merchant_id, ticket_id, freshdesk_rating_id, \
+             rating, feedback, created_at) VALUES ({}, {merchant}, {}, '67000499229', 103, \
+             'great', {at})",
+            id(1),
+            id(1)
+        ),
+    ] {
+        db.execute_unprepared(&sql).await.unwrap();
+    }
+}
+
+/// What an upgraded database must show: the old rows intact, the new
+/// columns at their defaults, the keys of this version, and the composite
+/// foreign keys still enforced and cascading.
+async fn assert_upgraded(db: &sea_orm::DatabaseTransaction, merchant: i64) {
+    let m = freshdesk_store::MerchantId::new(merchant).unwrap();
+    let t = ticket::Entity::find()
+        .filter(ticket::Column::MerchantId.eq(m))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("the ticket survives the upgrade");
+    assert_eq!(
+        (t.freshdesk_ticket_id.as_str(), t.subject.as_str()),
+        ("42", "Old ticket")
+    );
+    assert_eq!(t.status, TicketStatus::Closed);
+    assert!(t.processed && !t.deleted && !t.spam);
+    assert_eq!(t.reopened_at, None);
+    assert_eq!(
+        t.created_at,
+        chrono::DateTime::parse_from_rfc3339("2026-10-01T12:00:00Z").unwrap()
+    );
+    let a = agent::Entity::find()
+        .filter(agent::Column::MerchantId.eq(m))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((a.name.as_str(), a.updated_at), ("Ann", None));
+    assert_eq!(t.responder_id, Some(a.id));
+    let v = conversation::Entity::find()
+        .filter(conversation::Column::MerchantId.eq(m))
+        .all(db)
+        .await
+        .unwrap();
+    assert_eq!(v.len(), 1);
+    assert_eq!((v[0].body.as_str(), v[0].updated_at), ("Hello", None));
+    let r = rating::Entity::find()
+        .filter(rating::Column::MerchantId.eq(m))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((r.rating, r.feedback.as_deref()), (103, Some("great")));
+
+    let want: &[&str] = match db.get_database_backend() {
+        DbBackend::Postgres => &["merchant_id", "id"],
+        _ => &["id"],
+    };
+    for table in TABLES {
+        assert_eq!(live_primary_key(db, table).await, want, "{table}");
+    }
+    // The composite foreign keys still hold: a conversation naming the
+    // ticket under another merchant is refused …
+    let other = merchant + 1;
+    let sql = format!(
+        "INSERT INTO freshdesk_conversation (merchant_id, ticket_id, freshdesk_conversation_id, \
+         body, incoming, private, created_at) VALUES ({other}, {}, 'x', 'x', true, false, {})",
+        t.id,
+        match db.get_database_backend() {
+            DbBackend::Sqlite => "'2026-10-01T12:00:00+00:00'",
+            DbBackend::MySql => "'2026-10-01 12:00:00'",
+            _ => "'2026-10-01T12:00:00Z'",
+        }
+    );
+    let sp = sea_orm::TransactionTrait::begin(db).await.unwrap();
+    assert!(sp.execute_unprepared(&sql).await.is_err(), "{sql}");
+    sp.rollback().await.unwrap();
+    // … and children still go with their ticket.
+    ticket::Entity::delete_many()
+        .filter(ticket::Column::MerchantId.eq(m))
+        .exec(db)
+        .await
+        .unwrap();
+    let left = conversation::Entity::find()
+        .filter(conversation::Column::MerchantId.eq(m))
+        .count(db)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+}
+
+/// A SQLite database with data under migrations 1 and 2 upgrades in place.
+#[tokio::test]
+async fn upgrade_keeps_the_data_on_sqlite() {
+    let db = freshdesk_store::PoolConfig::from_url("sqlite::memory:")
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    Migrator::up(&db, Some(2)).await.unwrap();
+    fill_old_schema(&db, 7).await;
+    Migrator::up(&db, None).await.unwrap();
+    Migrator::up(&db, None).await.unwrap();
+    let txn = sea_orm::TransactionTrait::begin(&db).await.unwrap();
+    assert_upgraded(&txn, 7).await;
+}
+
+/// PostgreSQL: a schema with data under migrations 1 and 2 upgrades in
+/// place to primary keys `(merchant_id, id)`, with its foreign keys; the
+/// upgrade runs in a fresh schema inside a transaction that is rolled back.
+#[tokio::test]
+async fn upgrade_keeps_the_data_and_swaps_the_keys_on_postgres() {
+    let db = TestDb::connect().await.unwrap();
+    if db.backend() != DbBackend::Postgres {
+        return;
+    }
+    let txn = db.begin().await.unwrap();
+    let schema = format!("upgrade_{}", unique_merchant_id());
+    txn.execute_unprepared(&format!("CREATE SCHEMA {schema}"))
+        .await
+        .unwrap();
+    txn.execute_unprepared(&format!("SET LOCAL search_path TO {schema}"))
+        .await
+        .unwrap();
+    Migrator::up(&txn, Some(2)).await.unwrap();
+    fill_old_schema(&txn, 7).await;
+    assert_eq!(live_primary_key(&txn, TABLES[0]).await, ["id"]);
+    Migrator::up(&txn, None).await.unwrap();
+    Migrator::up(&txn, None).await.unwrap();
+    assert_upgraded(&txn, 7).await;
+    let indexes = live_indexes(&txn, TABLES[0]).await;
+    assert!(
+        !indexes.iter().any(|(n, _)| n == "uq_ticket_merchant_id"),
+        "the redundant unique index is gone: {indexes:?}"
+    );
+    // And back down to migration 2: keys on `id`, the unique index again.
+    Migrator::down(&txn, Some(1)).await.unwrap();
+    assert_eq!(live_primary_key(&txn, TABLES[0]).await, ["id"]);
+    let indexes = live_indexes(&txn, TABLES[0]).await;
+    assert!(indexes.iter().any(|(n, _)| n == "uq_ticket_merchant_id"));
 }

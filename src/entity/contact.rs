@@ -1,5 +1,6 @@
 //! `freshdesk_contact`: the merchant's customers (ticket requesters).
 
+use chrono::{DateTime, Utc};
 use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
@@ -22,6 +23,11 @@ pub struct Model {
     /// Email address, when known.
     #[sea_orm(column_type = "Text", nullable)]
     pub email: Option<String>,
+    /// The payload's `updated_at` (UTC): a sync write changes the row only
+    /// when its record is not older. `None` on a row no sync has written
+    /// (a placeholder, or a row written through the repository), so any
+    /// synced record wins over it.
+    pub updated_at: Option<DateTime<Utc>>,
 }
 
 /// Relations of a contact.

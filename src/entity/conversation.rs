@@ -30,6 +30,11 @@ pub struct Model {
     pub author_id: Option<i64>,
     /// When it was written (UTC).
     pub created_at: DateTime<Utc>,
+    /// The payload's `updated_at` (UTC): a sync write changes the row only
+    /// when its record is not older. `None` on a row no sync has written
+    /// (a placeholder, or a row written through the repository), so any
+    /// synced record wins over it.
+    pub updated_at: Option<DateTime<Utc>>,
 }
 
 /// Relations of a conversation.

@@ -14,6 +14,7 @@ pub mod conversation;
 pub mod enums;
 pub mod prelude;
 pub mod rating;
+pub mod sync_state;
 pub mod ticket;
 
 use chrono::{DateTime, Utc};

@@ -16,6 +16,10 @@ pub use super::rating::{
     ActiveModel as RatingActiveModel, Column as RatingColumn, Entity as Rating,
     Model as RatingModel,
 };
+pub use super::sync_state::{
+    ActiveModel as SyncStateActiveModel, Column as SyncStateColumn, Entity as SyncState,
+    Model as SyncStateModel,
+};
 pub use super::ticket::{
     ActiveModel as TicketActiveModel, Column as TicketColumn, Entity as Ticket,
     Model as TicketModel,

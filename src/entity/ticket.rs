@@ -55,6 +55,14 @@ pub struct Model {
     pub custom_fields: Json,
     /// Set by a sync job once it has handled the ticket.
     pub processed: bool,
+    /// Deleted in Freshdesk (listed with `filter=deleted`): kept with its
+    /// children, left out of analytics and default listings.
+    pub deleted: bool,
+    /// Marked as spam in Freshdesk (listed with `filter=spam`): kept, left
+    /// out of analytics and default listings.
+    pub spam: bool,
+    /// When the ticket was last reopened (`stats.reopened_at`, UTC).
+    pub reopened_at: Option<DateTime<Utc>>,
 }
 
 /// Relations of a ticket.
@@ -117,6 +125,12 @@ impl Model {
     /// Resolved or closed (status 4 or 5).
     pub fn is_resolved(&self) -> bool {
         self.status.is_resolved()
+    }
+
+    /// Deleted or spam: kept in the tables, left out of analytics and of
+    /// default listings.
+    pub fn is_flagged(&self) -> bool {
+        self.deleted || self.spam
     }
 
     /// Hours since creation, as of `now` (fractional; negative if `created_at` is after `now`).

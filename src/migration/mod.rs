@@ -26,6 +26,7 @@ pub use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
 mod m20261126_000001_create_schema;
 mod m20261126_000002_mariadb_nopad_ids;
+mod m20261202_000003_sync_and_scale_out;
 
 /// Every migration of the crate, in order.
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261126_000001_create_schema::Migration),
             Box::new(m20261126_000002_mariadb_nopad_ids::Migration),
+            Box::new(m20261202_000003_sync_and_scale_out::Migration),
         ]
     }
 

@@ -174,6 +174,7 @@ impl NewTicket {
             tags: Set(serde_json::Value::from(self.tags)),
             custom_fields: Set(self.custom_fields),
             processed: Set(self.processed),
+            ..Default::default()
         }
     }
 }
@@ -241,6 +242,7 @@ impl NewConversation {
             private: Set(self.private),
             author_id: Set(self.author_id),
             created_at: Set(micros(self.created_at)),
+            ..Default::default()
         }
     }
 }
@@ -292,6 +294,7 @@ impl NewRating {
             rating: Set(self.rating),
             feedback: Set(self.feedback),
             created_at: Set(micros(self.created_at)),
+            ..Default::default()
         }
     }
 }

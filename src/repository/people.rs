@@ -78,6 +78,7 @@ macro_rules! person_repository {
                     $fd_field: Set(self.$fd_field),
                     name: Set(self.name),
                     email: Set(self.email),
+                    ..Default::default()
                 }
             }
         }

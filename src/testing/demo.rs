@@ -352,6 +352,7 @@ impl MerchantPeople {
                 freshdesk_agent_id: Set(fd.clone()),
                 name: Set(name.clone()),
                 email: Set(email.clone()),
+                ..Default::default()
             })
             .collect()
     }
@@ -365,6 +366,7 @@ impl MerchantPeople {
                 freshdesk_contact_id: Set(fd.clone()),
                 name: Set(name.clone()),
                 email: Set(email.clone()),
+                ..Default::default()
             })
             .collect()
     }

@@ -493,6 +493,7 @@ macro_rules! person_factory {
                     $fd_col: Set(self.freshdesk_id.unwrap_or_else(|| unique_freshdesk_id($prefix))),
                     name: Set(self.name),
                     email: Set(self.email),
+                    ..Default::default()
                 }
             }
             /// Inserts the row and returns it as stored.
