@@ -29,6 +29,7 @@ fn params(merchant: MerchantId) -> ReportParams {
         to,
         utc_offset: UtcOffset::UTC,
         now: common::anchor(),
+        business_hours: None,
     }
 }
 
@@ -39,8 +40,8 @@ async fn in_sql(db: &Db, p: &ReportParams) -> serde_json::Value {
 
 async fn in_rust(db: &Db, p: &ReportParams) -> serde_json::Value {
     let txn = db.db.begin().await.unwrap();
-    let (tickets, ratings) = oracle::load(&txn, p.merchant).await;
-    oracle::expected(p, &tickets, &ratings)
+    let rows = oracle::load(&txn, p.merchant).await;
+    oracle::expected(p, &rows)
 }
 
 fn main() {

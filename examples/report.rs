@@ -204,6 +204,7 @@ async fn run(options: &Options) -> Result<String, String> {
         to: options.to,
         utc_offset: options.utc_offset,
         now: options.now,
+        business_hours: None,
     };
     // One read-only snapshot for all the statements (SQLite ignores the
     // isolation level: its transactions are serializable anyway).

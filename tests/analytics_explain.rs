@@ -129,6 +129,7 @@ async fn explain_report(big: i64, others: i64, other_merchants: i64) {
         to: date(2026, 11, 1),
         utc_offset: "+05:30".parse().unwrap(),
         now: at(2026, 11, 1, 0, 0, 0),
+        business_hours: None,
     };
     log.lock().unwrap().clear();
     let started = std::time::Instant::now();

@@ -72,6 +72,7 @@
 //!     to: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
 //!     utc_offset: "+05:30".parse()?,
 //!     now: Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap(),
+//!     business_hours: None,
 //! };
 //! let report = report(&txn, &params).await?;
 //! assert_eq!(report.tickets_created, 1);
@@ -80,9 +81,11 @@
 //! ```
 
 pub mod agents;
+mod business;
 pub mod csat;
 pub mod daily;
 pub mod durations;
+mod onepass;
 mod params;
 pub mod report;
 pub mod sla;
@@ -91,11 +94,12 @@ pub mod tags;
 pub mod volume;
 
 pub use agents::AgentStats;
+pub use business::{BusinessHours, MAX_HOLIDAYS};
 pub use csat::Csat;
 pub use daily::DailyCount;
 pub use durations::DurationStats;
 pub use params::{MAX_WINDOW_DAYS, ReportParams, UtcOffset, Window};
-pub use report::{Report, report};
+pub use report::{BacklogAge, Report, report};
 pub use sla::SlaBreaches;
 pub use tags::TagCount;
 pub use volume::{PriorityCounts, StatusCounts};
