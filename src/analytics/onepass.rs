@@ -160,6 +160,20 @@ impl Plan<'_> {
         }
     }
 
+    /// Keeps a derived table from being merged into the query around it, so
+    /// that its columns are computed once per row instead of being copied
+    /// into every expression that uses them (PostgreSQL pulls subqueries up
+    /// and then JIT-compiles the copies; SQLite flattens them): `OFFSET 0`
+    /// on PostgreSQL, `LIMIT -1 OFFSET 0` on SQLite (a subquery with an
+    /// `OFFSET` is never flattened), nothing on MariaDB.
+    fn fence(&self) -> &'static str {
+        match self.dialect {
+            Dialect::Postgres => " OFFSET 0",
+            Dialect::Sqlite => " LIMIT -1 OFFSET 0",
+            Dialect::MySql => "",
+        }
+    }
+
     /// The 64-bit integer type of `CAST`.
     fn int_type(&self) -> &'static str {
         match self.dialect {
@@ -403,7 +417,7 @@ impl Plan<'_> {
         );
         let l1 = format!(
             "SELECT {cols}, {cs} + {off} AS lc, {cf} AS fc, {fs} + {off} AS lf, {ff} AS ff, \
-             {rs} + {off} AS lr, {rf} AS fr FROM ({rows}) AS {uq}",
+             {rs} + {off} AS lr, {rf} AS fr FROM ({rows}) AS {uq}{fence}",
             cols = cols.join(", "),
             cs = self.abs_secs(&u("created_at")),
             cf = self.frac_nanos(&u("created_at")),
@@ -413,13 +427,14 @@ impl Plan<'_> {
             rf = self.frac_nanos(&u("resolved_at")),
             rows = self.window_rows(),
             uq = self.dialect_quote("u"),
+            fence = self.fence(),
         );
         // Layer 2: business seconds before each instant, and whether its
         // second is working.
         let v = |c: &str| self.col("v", c);
         let l2 = format!(
             "SELECT {vq}.*, {bc} AS bc, {wc} AS wc, {bf} AS bf, {wf} AS wf, {br} AS br, {wr} AS wr \
-             FROM ({l1}) AS {vq}",
+             FROM ({l1}) AS {vq}{fence}",
             vq = self.dialect_quote("v"),
             bc = self.business_before(hours, &v("lc")),
             wc = self.working(hours, &v("lc")),
@@ -427,6 +442,7 @@ impl Plan<'_> {
             wf = self.working(hours, &v("lf")),
             br = self.business_before(hours, &v("lr")),
             wr = self.working(hours, &v("lr")),
+            fence = self.fence(),
         );
         // Layer 3: the durations, truncated toward zero once.
         let x = |c: &str| self.col("x", c);
@@ -440,13 +456,14 @@ impl Plan<'_> {
         };
         format!(
             "SELECT {xq}.*, CASE WHEN {c_in} = 1 AND {frt} IS NOT NULL THEN {frb} END AS frb_x, \
-             CASE WHEN {r_in} = 1 THEN {resb} END AS resb_x FROM ({l2}) AS {xq}",
+             CASE WHEN {r_in} = 1 THEN {resb} END AS resb_x FROM ({l2}) AS {xq}{fence}",
             xq = self.dialect_quote("x"),
             c_in = x("c_in"),
             frt = x("first_response_time"),
             r_in = x("r_in"),
             frb = diff("bf", "wf", "ff"),
             resb = diff("br", "wr", "fr"),
+            fence = self.fence(),
         )
     }
 
