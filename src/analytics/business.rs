@@ -265,18 +265,31 @@ impl FromStr for BusinessHours {
 }
 
 impl fmt::Display for BusinessHours {
-    /// One group per working day (`mon 09:00-17:00,tue 09:00-17:00`); the
-    /// holidays are not part of the text.
+    /// Runs of consecutive weekdays with the same interval, Monday first
+    /// (`mon-thu 09:00-17:00,fri 09:00-13:00`); the holidays are not part
+    /// of the text. The text parses back to the same schedule.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut first = true;
-        for (i, day) in self.days.iter().enumerate() {
-            if let Some((s, e)) = day {
-                if !first {
-                    f.write_str(",")?;
-                }
-                first = false;
-                write!(f, "{} {}-{}", NAMES[i], hhmm(*s), hhmm(*e))?;
+        let mut i = 0;
+        while i < 7 {
+            let Some((s, e)) = self.days[i] else {
+                i += 1;
+                continue;
+            };
+            let mut j = i;
+            while j + 1 < 7 && self.days[j + 1] == Some((s, e)) {
+                j += 1;
             }
+            if !first {
+                f.write_str(",")?;
+            }
+            first = false;
+            if i == j {
+                write!(f, "{} {}-{}", NAMES[i], hhmm(s), hhmm(e))?;
+            } else {
+                write!(f, "{}-{} {}-{}", NAMES[i], NAMES[j], hhmm(s), hhmm(e))?;
+            }
+            i = j + 1;
         }
         Ok(())
     }
@@ -328,7 +341,15 @@ mod tests {
             assert_eq!(h.interval(d), Some((79_200, 86_400)), "{d}");
         }
         assert_eq!(h.interval(Weekday::Tue), None);
+        assert_eq!(h.to_string(), "mon 22:00-24:00,fri-sun 22:00-24:00");
         assert_eq!(h.to_string().parse::<BusinessHours>().unwrap(), h);
+        let h: BusinessHours = "mon-thu 09:00-17:00,fri 09:00-13:00,sun 10:00-11:00"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            h.to_string(),
+            "mon-thu 09:00-17:00,fri 09:00-13:00,sun 10:00-11:00"
+        );
         let h: BusinessHours = " MON 00:00-00:01 ".parse().unwrap();
         assert_eq!(h.weekly_seconds(), 60);
         let json = serde_json::to_value(
