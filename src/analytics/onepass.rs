@@ -609,7 +609,13 @@ impl Plan<'_> {
             resp = m("responder_id"),
             frt = m("first_response_time"),
             ot = m("one_touch"),
-            rows = self.measured_rows(),
+            // The daily series and the agents need no business time.
+            rows = Plan {
+                dialect: self.dialect,
+                w: self.w,
+                hours: None,
+            }
+            .measured_rows(),
             mq = self.dialect_quote("m"),
             kq = self.dialect_quote("k"),
             c_in = m("c_in"),
