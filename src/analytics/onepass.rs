@@ -394,10 +394,11 @@ impl Plan<'_> {
             cols.push(format!("CAST(NULL AS {int}) AS frb_x"));
             cols.push(format!("CAST(NULL AS {int}) AS resb_x"));
             return format!(
-                "SELECT {} FROM ({}) AS {}",
+                "SELECT {} FROM ({}) AS {}{}",
                 cols.join(", "),
                 self.window_rows(),
-                self.dialect_quote("u")
+                self.dialect_quote("u"),
+                self.fence()
             );
         };
         // Layer 1: local epoch seconds and fractions of the three instants.
