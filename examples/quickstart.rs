@@ -199,6 +199,7 @@ async fn run() -> freshdesk_store::Result<()> {
         to: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
         utc_offset: "+00:00".parse()?,
         now: Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap(),
+        business_hours: None,
     };
     let r = report(&txn, &params).await?;
     println!(

@@ -4,7 +4,8 @@
 //! ```text
 //! cargo run --release --example report -- \
 //!   [--database-url URL] [--merchant ID] [--from DATE] [--to DATE] \
-//!   [--utc-offset +HH:MM] [--now RFC3339] [--format table|json|html]
+//!   [--utc-offset +HH:MM] [--now RFC3339] [--format table|json|html] \
+//!   [--business-hours "mon-fri 09:00-17:00"] [--holidays 2026-12-25,2026-12-26]
 //! ```
 //!
 //! With no `--database-url` (and no `DATABASE_URL`) it creates an embedded
@@ -15,6 +16,9 @@
 //! `--from` / `--to` are local dates in `--utc-offset` (`--from` inclusive,
 //! `--to` exclusive); `--now` defaults to the current time, `--to` to the
 //! day after `--now`'s local date and `--from` to 30 days before `--to`.
+//! `--business-hours` (comma-separated groups such as
+//! `"mon-thu 09:00-17:00,fri 09:00-13:00"`, in `--utc-offset`) adds the
+//! business-hours first response and resolution; `--holidays` needs it.
 //! Bad arguments end with one `error: …` line on stderr and exit code 2.
 //!
 //! `--format html` prints one self-contained HTML page (inline CSS and SVG
@@ -32,14 +36,17 @@ use std::process::ExitCode;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use common::{Args, fail};
-use freshdesk_store::analytics::{DurationStats, Report, ReportParams, UtcOffset, report};
+use freshdesk_store::analytics::{
+    BusinessHours, DurationStats, Report, ReportParams, UtcOffset, report,
+};
 use freshdesk_store::migration::{Migrator, MigratorTrait};
 use freshdesk_store::testing::demo::{self, DemoConfig};
 use freshdesk_store::{MerchantId, PoolConfig};
 use sea_orm::{AccessMode, IsolationLevel, TransactionTrait};
 
 const USAGE: &str = "usage: report [--database-url URL] [--merchant ID] [--from YYYY-MM-DD] \
-                     [--to YYYY-MM-DD] [--utc-offset +HH:MM] [--now RFC3339] [--format table|json|html]";
+                     [--to YYYY-MM-DD] [--utc-offset +HH:MM] [--now RFC3339] [--format table|json|html] \
+                     [--business-hours \"mon-fri 09:00-17:00\"] [--holidays YYYY-MM-DD,...]";
 
 /// Demo data when no database is given: merchants, tickets each, seed.
 const DEMO: (u32, u32, u64) = (3, 500, 42);
@@ -64,6 +71,7 @@ struct Options {
     utc_offset: UtcOffset,
     now: DateTime<Utc>,
     format: Format,
+    business_hours: Option<BusinessHours>,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -104,6 +112,8 @@ fn parse(
             "utc-offset",
             "now",
             "format",
+            "business-hours",
+            "holidays",
         ],
         &[],
     )?;
@@ -168,6 +178,21 @@ fn parse(
             ));
         }
     };
+    let business_hours = match (args.get("business-hours"), args.get("holidays")) {
+        (None, None) => None,
+        (None, Some(_)) => return Err("--holidays needs --business-hours".to_owned()),
+        (Some(hours), holidays) => {
+            let hours = hours
+                .parse::<BusinessHours>()
+                .map_err(|e| format!("--business-hours: {e}"))?;
+            Some(match holidays {
+                Some(list) => hours
+                    .with_holiday_list(list)
+                    .map_err(|e| format!("--holidays: {e}"))?,
+                None => hours,
+            })
+        }
+    };
     Ok(Options {
         url,
         merchant,
@@ -176,6 +201,7 @@ fn parse(
         utc_offset,
         now,
         format,
+        business_hours,
     })
 }
 
@@ -226,6 +252,7 @@ async fn run(options: &Options) -> Result<String, String> {
         to: options.to,
         utc_offset: options.utc_offset,
         now: options.now,
+        business_hours: options.business_hours.clone(),
     };
     // One read-only snapshot for all the statements (SQLite ignores the
     // isolation level: its transactions are serializable anyway).
@@ -244,7 +271,7 @@ async fn run(options: &Options) -> Result<String, String> {
             json.push('\n');
             json
         }
-        Format::Table => table(&report),
+        Format::Table => table(&report, options.business_hours.as_ref()),
         Format::Html => html::render(&report),
     })
 }
@@ -281,22 +308,50 @@ fn duration_row(out: &mut String, label: &str, s: &DurationStats) {
     );
 }
 
+/// A bar of `#` for `n` out of `peak`, at most 30 wide.
+fn bar(n: u64, peak: u64) -> String {
+    "#".repeat((n * 30).div_ceil(peak.max(1)) as usize)
+}
+
 /// The report as aligned, readable sections.
-fn table(r: &Report) -> String {
+fn table(r: &Report, hours: Option<&BusinessHours>) -> String {
     let mut out = String::new();
     let last = r.to.pred_opt().unwrap_or(r.to);
     let _ = writeln!(
         out,
-        "Helpdesk report: merchant {}, {} to {} (local dates, UTC{})\n",
+        "Helpdesk report: merchant {}, {} to {} (local dates, UTC{})",
         r.merchant_id, r.from, last, r.utc_offset
     );
+    if let Some(h) = hours {
+        let holidays: Vec<String> = h.holidays().iter().map(|d| d.to_string()).collect();
+        let _ = write!(out, "Business hours: {h}");
+        if !holidays.is_empty() {
+            let _ = write!(out, "; holidays {}", holidays.join(", "));
+        }
+        out.push('\n');
+    }
+    out.push('\n');
     let _ = writeln!(out, "Tickets");
     for (label, n) in [
         ("created", r.tickets_created),
         ("resolved", r.tickets_resolved),
+        ("one-touch", r.one_touch_resolved),
+        ("reopened", r.reopened),
         ("open now", r.open_backlog),
     ] {
         let _ = writeln!(out, "  {label:<16} {n:>7}");
+    }
+    let a = &r.backlog_age;
+    let ages = [
+        ("< 1 day", a.lt_1d),
+        ("1-3 days", a.d1_3),
+        ("3-7 days", a.d3_7),
+        (">= 7 days", a.ge_7d),
+    ];
+    let peak = ages.iter().map(|(_, n)| *n).max().unwrap_or(0);
+    let _ = writeln!(out, "\nOpen backlog by age");
+    for (label, n) in ages {
+        let _ = writeln!(out, "  {label:<16} {n:>7}  {}", bar(n, peak));
     }
     let _ = writeln!(
         out,
@@ -304,7 +359,13 @@ fn table(r: &Report) -> String {
         "count", "avg", "min", "max", "p50", "p90"
     );
     duration_row(&mut out, "first response", &r.first_response);
+    if let Some(b) = &r.first_response_business {
+        duration_row(&mut out, "  business hours", b);
+    }
     duration_row(&mut out, "resolution", &r.resolution);
+    if let Some(b) = &r.resolution_business {
+        duration_row(&mut out, "  business hours", b);
+    }
 
     let s = &r.status_counts;
     let p = &r.priority_counts;
@@ -363,18 +424,22 @@ fn table(r: &Report) -> String {
 
     let _ = writeln!(
         out,
-        "\nAgents (resolved in window)  {:>8} {:>18}",
-        "resolved", "avg first response"
+        "\nAgents (resolved in window)  {:>8} {:>9} {:>18}",
+        "resolved", "one-touch", "avg first response"
     );
     if r.agents.is_empty() {
         let _ = writeln!(out, "  (none)");
     }
     for a in &r.agents {
+        let name = match &a.name {
+            Some(name) => name.chars().take(28).collect::<String>(),
+            None => format!("agent {}", a.responder_id),
+        };
         let _ = writeln!(
             out,
-            "  agent {:<22} {:>8} {:>18}",
-            a.responder_id,
+            "  {name:<28} {:>8} {:>9} {:>18}",
             a.resolved,
+            a.one_touch,
             opt(a.avg_first_response_secs)
         );
     }
@@ -388,7 +453,7 @@ fn table(r: &Report) -> String {
         .unwrap_or(0)
         .max(1);
     for d in &r.daily {
-        let bar = "#".repeat((d.created * 30).div_ceil(peak) as usize);
+        let bar = bar(d.created, peak);
         let _ = writeln!(
             out,
             "  {:<14} {:>7} {:>8}  {bar}",
@@ -491,6 +556,61 @@ mod tests {
         assert_eq!(json["merchant_id"], 1);
         assert!(json["tickets_created"].as_u64().unwrap() > 50);
         assert_eq!(json["daily"].as_array().unwrap().len(), 30);
+    }
+
+    #[test]
+    fn business_hours_and_holidays() {
+        let o = parse(
+            args(&[
+                "--business-hours",
+                "mon-thu 09:00-17:00,fri 09:00-13:00",
+                "--holidays=2026-12-25,2026-12-26",
+            ]),
+            None,
+            clock(),
+        )
+        .unwrap();
+        let h = o.business_hours.unwrap();
+        assert_eq!(h.holidays().len(), 2);
+        assert_eq!(h.weekly_seconds(), 4 * 8 * 3_600 + 4 * 3_600);
+        for bad in [
+            &["--holidays", "2026-12-25"][..],
+            &["--business-hours", "mon 17:00-09:00"],
+            &["--business-hours", "mon 09:00-17:00,mon 18:00-19:00"],
+            &["--business-hours", "mon 09:00-17:00", "--holidays", "12/25"],
+        ] {
+            let err = parse(args(bad), None, clock()).unwrap_err();
+            assert!(!err.contains('\n'), "{bad:?}: {err}");
+            assert!(
+                err.contains("--business-hours") || err.contains("--holidays"),
+                "{err}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn demo_report_with_business_hours() {
+        let o = parse(
+            args(&[
+                "--now",
+                "2026-11-01T00:00:00Z",
+                "--business-hours",
+                "mon-fri 09:00-17:00",
+                "--holidays",
+                "2026-10-12",
+            ]),
+            None,
+            clock(),
+        )
+        .unwrap();
+        let text = run(&o).await.unwrap();
+        assert!(
+            text.contains("Business hours: mon-fri 09:00-17:00; holidays 2026-10-12"),
+            "{text}"
+        );
+        assert_eq!(text.matches("  business hours").count(), 2, "{text}");
+        assert!(text.contains("Open backlog by age"), "{text}");
+        assert!(text.contains("one-touch"), "{text}");
     }
 
     #[tokio::test]

@@ -33,8 +33,9 @@ use sea_orm::{
 };
 
 /// Inserts `n` tickets of `merchant` over two years (one every 63 s × …),
-/// with responders, first responses, SLA deadlines, resolutions and tags,
-/// and ratings for one ticket in ten.
+/// with responders, first responses, SLA deadlines, resolutions, tags,
+/// spam / deleted flags and reopenings, ratings for one ticket in ten and
+/// public agent replies on two thirds of them.
 async fn fill(txn: &DatabaseTransaction, merchant: MerchantId, n: i64, spacing_secs: i64) {
     for _ in 0..20 {
         AgentFactory::new(merchant).insert(txn).await.unwrap();
@@ -43,12 +44,14 @@ async fn fill(txn: &DatabaseTransaction, merchant: MerchantId, n: i64, spacing_s
         "WITH a AS (SELECT array_agg(id ORDER BY id) AS ids FROM freshdesk_agent WHERE merchant_id = {m})
          INSERT INTO freshdesk_unified_ticket_view (merchant_id, freshdesk_ticket_id, subject, status,
              priority, responder_id, created_at, updated_at, first_responded_at, first_response_time,
-             fr_due_by, due_by, resolved_at, tags, custom_fields, processed)
+             fr_due_by, due_by, resolved_at, tags, custom_fields, processed, spam, deleted,
+             reopened_at)
          SELECT {m}, 'x-' || i, 'subject', (ARRAY[2, 3, 4, 5, 6, 7])[1 + i % 6], 1 + i % 4,
              a.ids[1 + i % 20], c, c, c + fr, EXTRACT(EPOCH FROM fr)::bigint,
              c + INTERVAL '4 hours', c + INTERVAL '3 days',
              CASE WHEN i % 6 IN (2, 3) THEN c + (i % 500000) * INTERVAL '1 second' END,
-             jsonb_build_array('tag' || (i % 37), 'tag' || (i % 11)), '{{}}'::jsonb, false
+             jsonb_build_array('tag' || (i % 37), 'tag' || (i % 11)), '{{}}'::jsonb, false,
+             i % 50 = 7, i % 70 = 9, CASE WHEN i % 9 = 4 THEN c + INTERVAL '2 days' END
          FROM generate_series(1, {n}) AS i, a,
              LATERAL (SELECT TIMESTAMPTZ '2024-11-01 00:00:00+00' + i * INTERVAL '{spacing_secs} seconds' AS c,
                              (i % 7200) * INTERVAL '1 second' AS fr) AS x",
@@ -63,6 +66,17 @@ async fn fill(txn: &DatabaseTransaction, merchant: MerchantId, n: i64, spacing_s
         m = merchant.get()
     );
     txn.execute_unprepared(&ratings).await.unwrap();
+    // One public agent reply on a third of the tickets, two (and a private
+    // note) on another third.
+    let conversations = format!(
+        "INSERT INTO freshdesk_conversation (merchant_id, ticket_id, freshdesk_conversation_id, body,
+             incoming, private, created_at)
+         SELECT merchant_id, id, 'c-' || id || '-' || k, 'reply', false, k = 3, created_at
+         FROM freshdesk_unified_ticket_view, generate_series(1, 3) AS k
+         WHERE merchant_id = {m} AND (k = 1 AND id % 3 <> 2 OR k > 1 AND id % 3 = 1)",
+        m = merchant.get()
+    );
+    txn.execute_unprepared(&conversations).await.unwrap();
 }
 
 /// `url` with its database name replaced by `name`.
@@ -86,18 +100,27 @@ async fn explain_report(big: i64, others: i64, other_merchants: i64) {
     }
     // A database of its own, committed and vacuumed like a live one (the
     // planner needs the visibility map for index-only scans), dropped at
-    // the end.
+    // the end. With `EXPLAIN_IN_PLACE=1` the rows go into `DATABASE_URL`'s
+    // own database instead (for a server where the test may not create
+    // databases), under fresh merchant ids, and are deleted at the end.
+    let in_place = std::env::var_os("EXPLAIN_IN_PLACE").is_some();
     let name = format!("fdstore_explain_{}_{big}", std::process::id());
     let admin = PoolConfig::from_url(&url).unwrap().connect().await.unwrap();
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
-        .await
-        .unwrap();
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let mut config = PoolConfig::from_url(&with_database(&url, &name)).unwrap();
+    if !in_place {
+        admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+            .await
+            .unwrap();
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .unwrap();
+    }
+    let mut config = if in_place {
+        PoolConfig::from_url(&url).unwrap()
+    } else {
+        PoolConfig::from_url(&with_database(&url, &name)).unwrap()
+    };
     config.statement_timeout = None;
     let mut db = config.connect().await.unwrap();
     let log: Arc<Mutex<Vec<Statement>>> = Arc::default();
@@ -108,17 +131,23 @@ async fn explain_report(big: i64, others: i64, other_merchants: i64) {
     let started = std::time::Instant::now();
     let txn = db.begin().await.unwrap();
     let merchant = unique_merchant_id();
+    let mut merchants = vec![merchant];
     // Two years of tickets for the big merchant, the others spread likewise.
     fill(&txn, merchant, big, 63_072_000 / big).await;
     for _ in 0..other_merchants {
         let n = others / other_merchants;
-        fill(&txn, unique_merchant_id(), n, 63_072_000 / n).await;
+        let other = unique_merchant_id();
+        merchants.push(other);
+        fill(&txn, other, n, 63_072_000 / n).await;
     }
     txn.commit().await.unwrap();
     db.execute_unprepared("VACUUM ANALYZE freshdesk_unified_ticket_view")
         .await
         .unwrap();
     db.execute_unprepared("VACUUM ANALYZE freshdesk_rating")
+        .await
+        .unwrap();
+    db.execute_unprepared("VACUUM ANALYZE freshdesk_conversation")
         .await
         .unwrap();
     eprintln!(
@@ -132,6 +161,13 @@ async fn explain_report(big: i64, others: i64, other_merchants: i64) {
         to: date(2026, 11, 1),
         utc_offset: "+05:30".parse().unwrap(),
         now: at(2026, 11, 1, 0, 0, 0),
+        business_hours: Some(
+            "mon-fri 09:00-17:00"
+                .parse::<freshdesk_store::analytics::BusinessHours>()
+                .unwrap()
+                .with_holiday_list("2026-10-02")
+                .unwrap(),
+        ),
     };
     // The report runs in the caller's transaction: REPEATABLE READ, so its
     // statements see one snapshot.
@@ -160,7 +196,15 @@ async fn explain_report(big: i64, others: i64, other_merchants: i64) {
     for st in &statements {
         let explain = Statement::from_sql_and_values(
             DbBackend::Postgres,
-            format!("EXPLAIN {}", st.sql),
+            format!(
+                "EXPLAIN {}{}",
+                if std::env::var_os("EXPLAIN_ANALYZE").is_some() {
+                    "(ANALYZE, BUFFERS) "
+                } else {
+                    ""
+                },
+                st.sql
+            ),
             st.values.clone().map(|v| v.0).unwrap_or_default(),
         );
         let plan: Vec<String> = db
@@ -174,18 +218,34 @@ async fn explain_report(big: i64, others: i64, other_merchants: i64) {
         eprintln!("\n{}\n{plan}", st.sql);
         if plan.contains("Seq Scan on freshdesk_unified_ticket_view")
             || plan.contains("Seq Scan on freshdesk_rating")
+            || plan.contains("Seq Scan on freshdesk_conversation")
         {
             offenders.push(st.sql.clone());
         }
     }
+    if in_place {
+        let list: Vec<String> = merchants.iter().map(|m| m.get().to_string()).collect();
+        for table in ["freshdesk_unified_ticket_view", "freshdesk_agent"] {
+            db.execute_unprepared(&format!(
+                "DELETE FROM {table} WHERE merchant_id IN ({})",
+                list.join(", ")
+            ))
+            .await
+            .unwrap();
+        }
+    }
     db.close().await.unwrap();
-    admin
-        .execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)"))
-        .await
-        .unwrap();
+    if !in_place {
+        admin
+            .execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)"))
+            .await
+            .unwrap();
+    }
 
     assert!(r.tickets_created > 0 && r.tickets_resolved > 0 && r.csat.ratings > 0);
-    assert_eq!(statements.len(), 9);
+    assert!(r.reopened > 0 && r.one_touch_resolved > 0);
+    assert!(r.resolution_business.is_some_and(|s| s.count > 0));
+    assert_eq!(statements.len(), 4);
     assert!(offenders.is_empty(), "sequential scans in: {offenders:#?}");
 }
 

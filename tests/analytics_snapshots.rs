@@ -6,14 +6,16 @@
 //!
 //! Surrogate ids differ between databases, so the snapshot names each
 //! merchant by its position in the demo configuration and each agent by
-//! its Freshdesk id. Regenerate with `UPDATE_SNAPSHOTS=1` (on SQLite, then
+//! its Freshdesk id. `tests/snapshots/analytics_business.json` holds the
+//! same cases with some tickets flagged and a business schedule. Regenerate
+//! with `UPDATE_SNAPSHOTS=1` (on SQLite, then
 //! check the other two backends against it).
 
 mod analytics_support;
 
 use analytics_support::{at, date, diff, expected, load};
-use freshdesk_store::analytics::{ReportParams, report};
-use freshdesk_store::entity::agent;
+use freshdesk_store::analytics::{BusinessHours, ReportParams, report};
+use freshdesk_store::entity::{agent, ticket};
 use freshdesk_store::testing::demo::{self, DemoConfig};
 use freshdesk_store::testing::{TestDb, unique_merchant_id};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -23,11 +25,58 @@ const SNAPSHOT: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/snapshots/analytics_reports.json"
 );
+const BUSINESS_SNAPSHOT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/snapshots/analytics_business.json"
+);
+
+/// Flags tickets by their position in Freshdesk-id order (the same on every
+/// backend): one in 11 spam, one in 13 deleted, one in 5 reopened a day
+/// and a half after creation.
+async fn flag_some(txn: &sea_orm::DatabaseTransaction, merchants: &[freshdesk_store::MerchantId]) {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    for merchant in merchants {
+        let mut tickets = load(txn, *merchant).await.tickets;
+        tickets.sort_by(|a, b| a.freshdesk_ticket_id.cmp(&b.freshdesk_ticket_id));
+        for (i, t) in tickets.into_iter().enumerate() {
+            let created = t.created_at;
+            let mut row: ticket::ActiveModel = t.into();
+            if i % 11 == 3 {
+                row.spam = Set(true);
+            } else if i % 13 == 4 {
+                row.deleted = Set(true);
+            } else if i % 5 == 1 {
+                row.reopened_at = Set(Some(created + chrono::Duration::hours(36)));
+            } else {
+                continue;
+            }
+            row.update(txn).await.unwrap();
+        }
+    }
+}
 
 /// Reports of three demo merchants over windows and offsets that cross
 /// local midnight in every direction.
 #[tokio::test]
 async fn reports_match_the_committed_snapshot() {
+    compare(SNAPSHOT, None).await;
+}
+
+/// The same merchants with some tickets flagged spam, deleted or reopened,
+/// and a business schedule with holidays: the second version's figures are
+/// the same on every backend too.
+#[tokio::test]
+async fn business_reports_match_the_committed_snapshot() {
+    let hours: BusinessHours = "mon-thu 09:00-17:30,fri 10:00-24:00,sun 22:00-24:00"
+        .parse()
+        .unwrap();
+    let hours = hours.with_holiday_list("2026-10-12,2026-10-30").unwrap();
+    compare(BUSINESS_SNAPSHOT, Some(hours)).await;
+}
+
+/// Fills the demo merchants (flagging some tickets when a schedule is
+/// given), runs every case and compares with `snapshot`.
+async fn compare(snapshot: &str, hours: Option<BusinessHours>) {
     let db = TestDb::connect().await.unwrap();
     let txn = db.begin().await.unwrap();
     let anchor = at(2026, 11, 1, 0, 0, 0);
@@ -38,6 +87,9 @@ async fn reports_match_the_committed_snapshot() {
         unique_merchant_id(); // the other merchants' ids follow the first
     }
     demo::fill(&txn, &config).await.unwrap();
+    if hours.is_some() {
+        flag_some(&txn, &config.merchant_ids()).await;
+    }
 
     let cases = [
         (
@@ -78,7 +130,7 @@ async fn reports_match_the_committed_snapshot() {
             .all(&txn)
             .await
             .unwrap();
-        let (tickets, ratings) = load(&txn, merchant).await;
+        let rows = load(&txn, merchant).await;
         for (name, from, to, offset) in cases {
             let params = ReportParams {
                 merchant,
@@ -86,9 +138,10 @@ async fn reports_match_the_committed_snapshot() {
                 to,
                 utc_offset: offset.parse().unwrap(),
                 now: anchor,
+                business_hours: hours.clone(),
             };
             let mut json = serde_json::to_value(report(&txn, &params).await.unwrap()).unwrap();
-            let oracle = expected(&params, &tickets, &ratings);
+            let oracle = expected(&params, &rows);
             let d = diff(&oracle, &json);
             assert!(d.is_empty(), "{name}, merchant {position}: {d:#?}");
             // Database-independent names for surrogate ids.
@@ -105,18 +158,18 @@ async fn reports_match_the_committed_snapshot() {
 
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
         let text = serde_json::to_string_pretty(&actual).unwrap() + "\n";
-        std::fs::write(SNAPSHOT, text).unwrap();
+        std::fs::write(snapshot, text).unwrap();
         return;
     }
     let committed: Value = serde_json::from_str(
-        &std::fs::read_to_string(SNAPSHOT)
+        &std::fs::read_to_string(snapshot)
             .expect("snapshot missing: run with UPDATE_SNAPSHOTS=1 to create it"),
     )
     .unwrap();
     let d = diff(&committed, &actual);
     assert!(
         d.is_empty(),
-        "reports differ from {SNAPSHOT} on {:?}:\n  {}",
+        "reports differ from {snapshot} on {:?}:\n  {}",
         db.backend(),
         d.join("\n  ")
     );

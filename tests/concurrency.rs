@@ -130,6 +130,7 @@ async fn worker(
                         to: NaiveDate::from_ymd_opt(2026, 10, 3).unwrap(),
                         utc_offset: UtcOffset::UTC,
                         now: created,
+                        business_hours: None,
                     },
                 )
                 .await?;

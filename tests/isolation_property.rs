@@ -1602,6 +1602,7 @@ impl Case<'_> {
                     to: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
                     utc_offset: UtcOffset::UTC,
                     now: base(),
+                    business_hours: None,
                 };
                 let r = report(txn, &params).await.map_err(fail)?;
                 let state = &self.model[m];

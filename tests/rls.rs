@@ -302,6 +302,7 @@ async fn repository_calls_naming_another_merchant_are_stopped_by_rls() {
         to: chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
         utc_offset: "+00:00".parse().unwrap(),
         now: default_created_at(),
+        business_hours: None,
     };
     let r = report(&sp, &params).await.unwrap();
     assert_eq!(

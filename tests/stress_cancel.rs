@@ -237,6 +237,7 @@ fn call<'a>(txn: &'a DatabaseTransaction, op: Op, s: &'a Setup) -> Call<'a> {
                     to: at(30).date_naive(),
                     utc_offset: UtcOffset::UTC,
                     now: at(30),
+                    business_hours: None,
                 };
                 analytics::report(txn, &params).await.map(drop)
             }

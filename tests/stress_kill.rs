@@ -217,6 +217,7 @@ async fn unit(
                 to: at.date_naive() + chrono::Days::new(30),
                 utc_offset: UtcOffset::UTC,
                 now: at,
+                business_hours: None,
             },
         )
         .await?;

@@ -115,6 +115,7 @@ async fn reports_cover_windows_before_1970_and_after_2038() {
             to: NaiveDate::from_ymd_opt(to.0, to.1, to.2).unwrap(),
             utc_offset: "+00:00".parse().unwrap(),
             now: at(2045, 1, 1),
+            business_hours: None,
         };
         let r = report(&txn, &params).await.unwrap();
         assert_eq!((r.tickets_created, r.tickets_resolved), (1, 1), "{from:?}");

@@ -1,17 +1,16 @@
 //! Per-agent figures over the tickets resolved in the window.
 
-use sea_orm::sea_query::{Expr, ExprTrait, Order};
-use sea_orm::{DatabaseTransaction, FromQueryResult};
+use sea_orm::DatabaseTransaction;
 use serde::{Deserialize, Serialize};
 
+use super::onepass::Plan;
 use super::params::Window;
-use super::sql::{self, Dialect, all_rows, count, select_as, ticket_col};
-use crate::entity::ticket::Column;
+use super::sql::Dialect;
 use crate::error::Result;
 use crate::ids::AgentId;
 
 /// One responder's tickets resolved in the window.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AgentStats {
     /// The assigned agent (`responder_id`).
     pub responder_id: AgentId,
@@ -20,47 +19,43 @@ pub struct AgentStats {
     /// Mean `first_response_time` of those tickets (seconds); null when
     /// none of them has one.
     pub avg_first_response_secs: Option<f64>,
-}
-
-#[derive(Debug, FromQueryResult)]
-struct AgentRow {
-    responder_id: AgentId,
-    resolved: i64,
-    avg_first_response_secs: Option<f64>,
+    /// The agent row's name; null when the agent row is missing or its
+    /// name is empty (a name of spaces is kept).
+    pub name: Option<String>,
+    /// Of those tickets, the ones with exactly one public agent reply.
+    pub one_touch: u64,
 }
 
 /// Per responder (tickets without one are left out), over the tickets
-/// resolved in the window: resolved count and average first response,
-/// ordered by resolved count descending, then responder id ascending. One
-/// row per agent of the merchant with a resolved ticket in the window.
+/// resolved in the window (spam and deleted ones left out): resolved count,
+/// one-touch count, average first response and the agent's name, ordered by
+/// resolved count descending, then responder id ascending.
 ///
-/// One statement over `(merchant_id, resolved_at)`.
+/// One statement over the window's rows (the report's daily-and-agents
+/// statement, whose daily rows are dropped here).
 ///
 /// # Errors
 ///
-/// [`Error::Database`](crate::Error::Database) when the statement fails.
+/// [`Error::Database`](crate::Error::Database) when the statement fails;
+/// [`Error::InvalidInput`](crate::Error::InvalidInput) when the window's
+/// `now` is too early to measure backlog ages.
 pub async fn agents(db: &DatabaseTransaction, w: &Window) -> Result<Vec<AgentStats>> {
-    let dialect = Dialect::of(db)?;
-    let responder = dialect.ticket(Column::ResponderId);
-    let mut q = sql::tickets_resolved_in(w);
-    q.and_where(ticket_col(Column::ResponderId).is_not_null());
-    select_as(&mut q, responder.clone(), "responder_id");
-    select_as(&mut q, "COUNT(*)".to_owned(), "resolved");
-    select_as(
-        &mut q,
-        dialect.avg(&dialect.ticket(Column::FirstResponseTime)),
-        "avg_first_response_secs",
-    );
-    q.add_group_by([Expr::cust(responder.clone())])
-        .order_by_expr(Expr::cust("COUNT(*)"), Order::Desc)
-        .order_by_expr(Expr::cust(responder), Order::Asc);
-    let rows: Vec<AgentRow> = all_rows(db, &q).await?;
-    Ok(rows
+    let plan = Plan {
+        dialect: Dialect::of(db)?,
+        w,
+        hours: None,
+    };
+    Ok(plan
+        .groups(db)
+        .await?
+        .agents
         .into_iter()
-        .map(|r| AgentStats {
-            responder_id: r.responder_id,
-            resolved: count(r.resolved),
-            avg_first_response_secs: r.avg_first_response_secs,
+        .map(|a| AgentStats {
+            responder_id: a.responder_id,
+            resolved: a.resolved,
+            avg_first_response_secs: a.avg_first_response_secs,
+            name: a.name,
+            one_touch: a.one_touch,
         })
         .collect())
 }

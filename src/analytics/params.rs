@@ -3,6 +3,7 @@
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::business::BusinessHours;
 use crate::error::{Error, Result};
 use crate::ids::MerchantId;
 use crate::time::UtcOffset;
@@ -12,7 +13,9 @@ use crate::time::UtcOffset;
 pub const MAX_WINDOW_DAYS: i64 = 3_660;
 
 /// The caller's question: one merchant, the local dates `[from, to)` in
-/// `utc_offset`, and the `now` that open SLA deadlines are judged against.
+/// `utc_offset`, the `now` that open SLA deadlines and backlog ages are
+/// judged against, and optionally a business schedule for the
+/// business-hours durations.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportParams {
     /// The merchant reported on; no other merchant's row is read.
@@ -24,8 +27,13 @@ pub struct ReportParams {
     /// The offset local dates are counted in.
     pub utc_offset: UtcOffset,
     /// "Now" for SLA breaches of tickets still waiting for a response or a
-    /// resolution.
+    /// resolution, and for the age of the open backlog.
     pub now: DateTime<Utc>,
+    /// Working hours (in `utc_offset`) and holidays for
+    /// `first_response_business` / `resolution_business`; `None` leaves
+    /// both null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_hours: Option<BusinessHours>,
 }
 
 impl ReportParams {
@@ -35,9 +43,19 @@ impl ReportParams {
     ///
     /// [`Error::InvalidInput`] naming the field: `to` not after `from`
     /// (`to`), a window longer than [`MAX_WINDOW_DAYS`] (`to`), or a date
-    /// outside the years 1000 to 9999 (`from` / `to`), where every backend
-    /// stores a four-digit year.
+    /// outside the years 1000 to 9999 (`from` / `to`, and `now`'s UTC
+    /// date), where every backend stores a four-digit year.
     pub fn window(&self) -> Result<Window> {
+        let now = self.now.date_naive();
+        if !(1000..=9999).contains(&now.year()) {
+            return Err(Error::invalid_input(
+                "now",
+                format!(
+                    "must be between 1000-01-01 and 9999-12-31, got {}",
+                    self.now
+                ),
+            ));
+        }
         for (field, date) in [("from", self.from), ("to", self.to)] {
             if !(1000..=9999).contains(&date.year()) {
                 return Err(Error::invalid_input(
@@ -141,6 +159,7 @@ mod tests {
             to,
             utc_offset: offset.parse().unwrap(),
             now: Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap(),
+            business_hours: None,
         }
     }
 

@@ -1,20 +1,37 @@
 //! The whole report of DESIGN.md: every metric for one merchant and window.
 
-use chrono::NaiveDate;
+use chrono::{Duration, NaiveDate};
 use sea_orm::DatabaseTransaction;
 use serde::{Deserialize, Serialize};
 
-use super::agents::{AgentStats, agents};
-use super::csat::{Csat, csat};
-use super::daily::{DailyCount, daily};
-use super::durations::{DurationStats, first_response, resolution};
+use super::agents::AgentStats;
+use super::csat::Csat;
+use super::daily::DailyCount;
+use super::durations::DurationStats;
+use super::onepass::Plan;
 use super::params::ReportParams;
-use super::sla::{SlaBreaches, sla};
+use crate::time::UtcOffset;
+use super::sla::SlaBreaches;
+use super::sql::Dialect;
 use super::tags::{TagCount, top_tags};
-use super::volume::{PriorityCounts, StatusCounts, created, open_backlog};
+use super::volume::{PriorityCounts, StatusCounts};
 use crate::error::Result;
 use crate::ids::MerchantId;
-use crate::time::UtcOffset;
+
+/// The open backlog split by age at `now` (`now - created_at`); the four
+/// buckets sum to the open backlog. A ticket created after `now` has a
+/// negative age and counts in `lt_1d`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BacklogAge {
+    /// Younger than 24 hours.
+    pub lt_1d: u64,
+    /// 24 hours or older, younger than 72 hours.
+    pub d1_3: u64,
+    /// 72 hours or older, younger than 168 hours.
+    pub d3_7: u64,
+    /// 168 hours (7 days) or older.
+    pub ge_7d: u64,
+}
 
 /// Every metric of DESIGN.md for one merchant and window. Serializes to
 /// exactly the JSON object of DESIGN.md (same keys, same order), which is
@@ -35,10 +52,23 @@ pub struct Report {
     pub tickets_resolved: u64,
     /// Tickets open now (status 2, 3, 6 or 7), whenever created.
     pub open_backlog: u64,
+    /// Tickets with `reopened_at` in the window.
+    pub reopened: u64,
+    /// Tickets resolved in the window with exactly one public agent reply
+    /// (a conversation neither incoming nor private, at any time).
+    pub one_touch_resolved: u64,
+    /// The open backlog by age at `now`.
+    pub backlog_age: BacklogAge,
     /// First response of the tickets created in the window.
     pub first_response: DurationStats,
+    /// The same tickets' first response in business seconds; null without
+    /// a schedule.
+    pub first_response_business: Option<DurationStats>,
     /// Resolution time of the tickets resolved in the window.
     pub resolution: DurationStats,
+    /// The same tickets' resolution time in business seconds; null without
+    /// a schedule.
+    pub resolution_business: Option<DurationStats>,
     /// Tickets created in the window, per status.
     pub status_counts: StatusCounts,
     /// Tickets created in the window, per priority.
@@ -55,74 +85,118 @@ pub struct Report {
     pub agents: Vec<AgentStats>,
 }
 
-/// Computes the whole report: 9 aggregate statements whatever the data
-/// size (tickets created with status and priority counts, open backlog,
-/// first response, resolution, daily series, CSAT, SLA, top tags, agents).
+/// Computes the whole report in 4 aggregate statements whatever the data
+/// size: the totals over the union of the tickets created, resolved or
+/// reopened in the window (read once), the daily series and agent rows over
+/// the same union, the top tags of the created window, and the open backlog
+/// with the window's CSAT. Spam and deleted tickets, and their ratings,
+/// count nowhere.
+///
+/// With [`ReportParams::business_hours`], the first-response and
+/// resolution durations are also measured in business seconds, in the same
+/// statement as their calendar twins.
 ///
 /// A merchant with no rows gets an all-zero report (with a zero-filled
-/// daily series), not an error.
-///
-/// # One snapshot
-///
-/// The statements run in the caller's transaction, in order; they see one
-/// snapshot of the data when the transaction's isolation level gives one
-/// (see [the module docs](super#consistency)):
-///
-/// * **PostgreSQL**: begin the transaction `REPEATABLE READ` (or
-///   `SERIALIZABLE`). At the default `READ COMMITTED` each statement sees
-///   its own snapshot, so a ticket written meanwhile can count in one group
-///   and not in another.
-/// * **MariaDB / MySQL**: `REPEATABLE READ` (InnoDB's default) with a
-///   consistent snapshot: InnoDB takes it at the transaction's first read
-///   (or at `START TRANSACTION WITH CONSISTENT SNAPSHOT`), and every later
-///   statement reads it.
-/// * **SQLite**: a read transaction is already one snapshot (SQLite
-///   transactions are serializable); nothing to choose.
-///
-/// ```no_run
-/// # async fn f(db: &sea_orm::DatabaseConnection, params: &freshdesk_store::analytics::ReportParams) -> freshdesk_store::Result<()> {
-/// use sea_orm::{AccessMode, IsolationLevel, TransactionTrait};
-///
-/// let txn = db
-///     .begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly))
-///     .await?;
-/// let report = freshdesk_store::analytics::report(&txn, params).await?;
-/// txn.commit().await?;
-/// # let _ = report; Ok(()) }
-/// ```
+/// daily series), not an error. Run it in a `REPEATABLE READ` transaction
+/// for one consistent snapshot.
 ///
 /// # Errors
 ///
 /// [`Error::InvalidInput`](crate::Error::InvalidInput) for bad parameters
 /// (see [`ReportParams::window`]), before any statement is sent;
 /// [`Error::Database`](crate::Error::Database) when a statement fails.
-pub async fn report(txn: &DatabaseTransaction, params: &ReportParams) -> Result<Report> {
+pub async fn report(db: &DatabaseTransaction, params: &ReportParams) -> Result<Report> {
     let w = params.window()?;
-    let created = created(txn, &w).await?;
-    let open_backlog = open_backlog(txn, &w).await?;
-    let first_response = first_response(txn, &w).await?;
-    let resolution = resolution(txn, &w).await?;
-    let daily = daily(txn, &w).await?;
-    let csat = csat(txn, &w).await?;
-    let sla = sla(txn, &w).await?;
-    let top_tags = top_tags(txn, &w).await?;
-    let agents = agents(txn, &w).await?;
+    let plan = Plan {
+        dialect: Dialect::of(db)?,
+        w: &w,
+        hours: params.business_hours.as_ref(),
+    };
+    let totals = plan.totals(db).await?;
+    let groups = plan.groups(db).await?;
+    let top_tags = top_tags(db, &w).await?;
+    let backlog = plan.backlog_csat(db).await?;
+    let daily = (0..w.days())
+        .map(|i| {
+            let date = w.from() + Duration::days(i);
+            let (created, resolved) = groups
+                .days
+                .iter()
+                .find(|(d, _, _)| *d == date)
+                .map_or((0, 0), |(_, c, r)| (*c, *r));
+            DailyCount {
+                date,
+                created,
+                resolved,
+            }
+        })
+        .collect();
+    let [
+        open,
+        pending,
+        resolved,
+        closed,
+        waiting_on_customer,
+        waiting_on_third_party,
+    ] = totals.statuses;
+    let [low, medium, high, urgent] = totals.priorities;
+    let [lt_1d, d1_3, d3_7, ge_7d] = backlog.ages;
+    let business = params.business_hours.is_some();
     Ok(Report {
         merchant_id: w.merchant(),
         from: w.from(),
         to: w.to(),
         utc_offset: w.offset(),
-        tickets_created: created.tickets_created,
-        tickets_resolved: resolution.count,
-        open_backlog,
-        first_response,
-        resolution,
-        status_counts: created.status_counts,
-        priority_counts: created.priority_counts,
+        tickets_created: totals.tickets_created,
+        tickets_resolved: totals.tickets_resolved,
+        open_backlog: backlog.open_backlog,
+        reopened: totals.reopened,
+        one_touch_resolved: totals.one_touch_resolved,
+        backlog_age: BacklogAge {
+            lt_1d,
+            d1_3,
+            d3_7,
+            ge_7d,
+        },
+        first_response: totals.first_response,
+        first_response_business: business.then_some(totals.first_response_business),
+        resolution: totals.resolution,
+        resolution_business: business.then_some(totals.resolution_business),
+        status_counts: StatusCounts {
+            open,
+            pending,
+            resolved,
+            closed,
+            waiting_on_customer,
+            waiting_on_third_party,
+        },
+        priority_counts: PriorityCounts {
+            low,
+            medium,
+            high,
+            urgent,
+        },
         daily,
-        csat,
-        sla,
+        csat: Csat {
+            ratings: backlog.ratings,
+            positive: backlog.positive,
+            csat_pct: backlog.csat_pct,
+        },
+        sla: SlaBreaches {
+            first_response_breached: totals.fr_breached,
+            resolution_breached: totals.res_breached,
+        },
         top_tags,
-        agents,
+        agents: groups
+            .agents
+            .into_iter()
+            .map(|a| AgentStats {
+                responder_id: a.responder_id,
+                resolved: a.resolved,
+                avg_first_response_secs: a.avg_first_response_secs,
+                name: a.name,
+                one_touch: a.one_touch,
+            })
+            .collect(),
     })
 }

@@ -141,12 +141,15 @@ pub(crate) fn ticket_col(column: ticket::Column) -> Expr {
     Expr::col((Alias::new(TICKET), column))
 }
 
-/// `SELECT … FROM ticket AS t WHERE t.merchant_id = ?`: the one place the
-/// ticket table is opened, always scoped to the window's merchant.
+/// `SELECT … FROM ticket AS t WHERE t.merchant_id = ? AND NOT t.spam AND
+/// NOT t.deleted`: the one place the ticket table is opened, always scoped
+/// to the window's merchant, spam and deleted tickets left out.
 pub(crate) fn merchant_tickets(w: &Window) -> SelectStatement {
     Query::select()
         .from_as(ticket::Entity, Alias::new(TICKET))
         .and_where(ticket_col(ticket::Column::MerchantId).eq(w.merchant()))
+        .and_where(ticket_col(ticket::Column::Spam).not())
+        .and_where(ticket_col(ticket::Column::Deleted).not())
         .to_owned()
 }
 
@@ -166,14 +169,29 @@ pub(crate) fn tickets_resolved_in(w: &Window) -> SelectStatement {
     q
 }
 
-/// The merchant's ratings with `created_at` in the window.
+/// The merchant's ratings with `created_at` in the window whose ticket is
+/// neither spam nor deleted.
 pub(crate) fn ratings_created_in(w: &Window) -> SelectStatement {
     let col = |c: rating::Column| Expr::col((Alias::new(RATING), c));
+    let flagged = |c: ticket::Column| Expr::col((Alias::new("ft"), c));
+    let flagged_ticket = Query::select()
+        .expr(Expr::cust("1"))
+        .from_as(ticket::Entity, Alias::new("ft"))
+        .and_where(
+            flagged(ticket::Column::MerchantId)
+                .equals((Alias::new(RATING), rating::Column::MerchantId)),
+        )
+        .and_where(
+            flagged(ticket::Column::Id).equals((Alias::new(RATING), rating::Column::TicketId)),
+        )
+        .and_where(flagged(ticket::Column::Spam).or(flagged(ticket::Column::Deleted)))
+        .to_owned();
     Query::select()
         .from_as(rating::Entity, Alias::new(RATING))
         .and_where(col(rating::Column::MerchantId).eq(w.merchant()))
         .and_where(col(rating::Column::CreatedAt).gte(instant_value(w.start())))
         .and_where(col(rating::Column::CreatedAt).lt(instant_value(w.end())))
+        .and_where(Expr::exists(flagged_ticket).not())
         .to_owned()
 }
 

@@ -27,6 +27,7 @@ pub use sea_orm_migration::{MigrationTrait, MigratorTrait};
 mod m20261126_000001_create_schema;
 mod m20261126_000002_mariadb_nopad_ids;
 mod m20261202_000003_sync_and_scale_out;
+mod m20261202_000004_analytics_indexes;
 
 /// Every migration of the crate, in order.
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_create_schema::Migration),
             Box::new(m20261126_000002_mariadb_nopad_ids::Migration),
             Box::new(m20261202_000003_sync_and_scale_out::Migration),
+            Box::new(m20261202_000004_analytics_indexes::Migration),
         ]
     }
 

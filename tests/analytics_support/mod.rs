@@ -2,31 +2,78 @@
 //! (the independent check), and float-tolerant JSON comparison.
 #![allow(dead_code)]
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use freshdesk_store::MerchantId;
-use freshdesk_store::analytics::ReportParams;
-use freshdesk_store::entity::{rating, ticket};
+use freshdesk_store::analytics::{BusinessHours, ReportParams, UtcOffset};
+use freshdesk_store::entity::{agent, conversation, rating, ticket};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
-/// Every ticket and rating of `merchant` (fine in a test, never in the library).
-pub async fn load<C: ConnectionTrait>(
-    db: &C,
-    merchant: MerchantId,
-) -> (Vec<ticket::Model>, Vec<rating::Model>) {
-    let tickets = ticket::Entity::find()
-        .filter(ticket::Column::MerchantId.eq(merchant))
-        .all(db)
-        .await
-        .unwrap();
-    let ratings = rating::Entity::find()
-        .filter(rating::Column::MerchantId.eq(merchant))
-        .all(db)
-        .await
-        .unwrap();
-    (tickets, ratings)
+/// Every row of one merchant that the report reads.
+pub struct Rows {
+    pub tickets: Vec<ticket::Model>,
+    pub ratings: Vec<rating::Model>,
+    pub conversations: Vec<conversation::Model>,
+    pub agents: Vec<agent::Model>,
+}
+
+/// Every ticket, rating, conversation and agent of `merchant` (fine in a
+/// test, never in the library).
+pub async fn load<C: ConnectionTrait>(db: &C, merchant: MerchantId) -> Rows {
+    Rows {
+        tickets: ticket::Entity::find()
+            .filter(ticket::Column::MerchantId.eq(merchant))
+            .all(db)
+            .await
+            .unwrap(),
+        ratings: rating::Entity::find()
+            .filter(rating::Column::MerchantId.eq(merchant))
+            .all(db)
+            .await
+            .unwrap(),
+        conversations: conversation::Entity::find()
+            .filter(conversation::Column::MerchantId.eq(merchant))
+            .all(db)
+            .await
+            .unwrap(),
+        agents: agent::Entity::find()
+            .filter(agent::Column::MerchantId.eq(merchant))
+            .all(db)
+            .await
+            .unwrap(),
+    }
+}
+
+/// Business seconds between `a` and `b` by walking the local days between
+/// them and intersecting each day's working interval (negative when
+/// `b < a`), the nanoseconds summed and truncated toward zero once.
+pub fn business_seconds(
+    hours: &BusinessHours,
+    offset: UtcOffset,
+    a: DateTime<Utc>,
+    b: DateTime<Utc>,
+) -> i64 {
+    if b < a {
+        return -business_seconds(hours, offset, b, a);
+    }
+    let mut nanos: i128 = 0;
+    let mut day = offset.local_date(a);
+    let last = offset.local_date(b);
+    while day <= last {
+        if let Some((s, e)) = hours.working_interval_on(day) {
+            let midnight = offset.start_of(day);
+            let ws = midnight + Duration::seconds(i64::from(s));
+            let we = midnight + Duration::seconds(i64::from(e));
+            let (lo, hi) = (ws.max(a), we.min(b));
+            if lo < hi {
+                nanos += i128::from((hi - lo).num_nanoseconds().unwrap());
+            }
+        }
+        day = day.succ_opt().unwrap();
+    }
+    i64::try_from(nanos / 1_000_000_000).unwrap()
 }
 
 fn stats(mut values: Vec<i64>) -> Value {
@@ -55,7 +102,8 @@ fn stats(mut values: Vec<i64>) -> Value {
 }
 
 /// DESIGN.md's metrics computed in Rust from the rows, as the report's JSON.
-pub fn expected(p: &ReportParams, tickets: &[ticket::Model], ratings: &[rating::Model]) -> Value {
+pub fn expected(p: &ReportParams, rows: &Rows) -> Value {
+    let (tickets, ratings) = (&rows.tickets, &rows.ratings);
     let offset = chrono::FixedOffset::east_opt(p.utc_offset.seconds()).unwrap();
     let local_midnight = |d: NaiveDate| {
         offset
@@ -68,8 +116,16 @@ pub fn expected(p: &ReportParams, tickets: &[ticket::Model], ratings: &[rating::
     let local_day = |t: DateTime<Utc>| t.with_timezone(&offset).date_naive();
     let mine: Vec<&ticket::Model> = tickets
         .iter()
-        .filter(|t| t.merchant_id == p.merchant)
+        .filter(|t| t.merchant_id == p.merchant && !t.spam && !t.deleted)
         .collect();
+    let counted: HashSet<i64> = mine.iter().map(|t| t.id.get()).collect();
+    let mut public_replies: HashMap<i64, u64> = HashMap::new();
+    for c in &rows.conversations {
+        if c.merchant_id == p.merchant && !c.incoming && !c.private {
+            *public_replies.entry(c.ticket_id.get()).or_default() += 1;
+        }
+    }
+    let one_touch = |t: &ticket::Model| public_replies.get(&t.id.get()) == Some(&1);
     let created: Vec<&&ticket::Model> = mine.iter().filter(|t| inside(t.created_at)).collect();
     let resolved: Vec<&&ticket::Model> = mine
         .iter()
@@ -94,7 +150,11 @@ pub fn expected(p: &ReportParams, tickets: &[ticket::Model], ratings: &[rating::
 
     let rated: Vec<&rating::Model> = ratings
         .iter()
-        .filter(|r| r.merchant_id == p.merchant && inside(r.created_at))
+        .filter(|r| {
+            r.merchant_id == p.merchant
+                && inside(r.created_at)
+                && counted.contains(&r.ticket_id.get())
+        })
         .collect();
     let positive = rated.iter().filter(|r| r.rating > 100).count();
 
@@ -129,7 +189,7 @@ pub fn expected(p: &ReportParams, tickets: &[ticket::Model], ratings: &[rating::
     });
     tags.truncate(10);
 
-    let mut per_agent: BTreeMap<i64, (u64, i64, u64)> = BTreeMap::new();
+    let mut per_agent: BTreeMap<i64, (u64, i64, u64, u64)> = BTreeMap::new();
     for t in &resolved {
         if let Some(agent) = t.responder_id {
             let e = per_agent.entry(agent.get()).or_default();
@@ -138,10 +198,69 @@ pub fn expected(p: &ReportParams, tickets: &[ticket::Model], ratings: &[rating::
                 e.1 += frt;
                 e.2 += 1;
             }
+            if one_touch(t) {
+                e.3 += 1;
+            }
         }
     }
-    let mut agents: Vec<(i64, (u64, i64, u64))> = per_agent.into_iter().collect();
+    let mut agents: Vec<(i64, (u64, i64, u64, u64))> = per_agent.into_iter().collect();
     agents.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(&b.0)));
+    let agent_name = |id: i64| {
+        rows.agents
+            .iter()
+            .find(|a| a.id.get() == id && a.merchant_id == p.merchant && !a.name.is_empty())
+            .map_or(Value::Null, |a| json!(a.name))
+    };
+
+    let open: Vec<&&ticket::Model> = mine
+        .iter()
+        .filter(|t| [2, 3, 6, 7].contains(&t.status.code()))
+        .collect();
+    let mut ages = [0u64; 4];
+    for t in &open {
+        let age = p.now - t.created_at;
+        let bucket = if age < Duration::hours(24) {
+            0
+        } else if age < Duration::hours(72) {
+            1
+        } else if age < Duration::hours(168) {
+            2
+        } else {
+            3
+        };
+        ages[bucket] += 1;
+    }
+    let fr_end = |t: &ticket::Model| {
+        t.first_responded_at.or_else(|| {
+            t.first_response_time
+                .map(|s| t.created_at + Duration::seconds(s))
+        })
+    };
+    let business = |values: Vec<i64>| match &p.business_hours {
+        Some(_) => stats(values),
+        None => Value::Null,
+    };
+    let hours = p.business_hours.clone();
+    let bsecs = |a: DateTime<Utc>, b: DateTime<Utc>| {
+        business_seconds(hours.as_ref().unwrap(), p.utc_offset, a, b)
+    };
+    let first_response_business = business(if p.business_hours.is_some() {
+        created
+            .iter()
+            .filter(|t| t.first_response_time.is_some())
+            .map(|t| bsecs(t.created_at, fr_end(t).unwrap()))
+            .collect()
+    } else {
+        Vec::new()
+    });
+    let resolution_business = business(if p.business_hours.is_some() {
+        resolved
+            .iter()
+            .map(|t| bsecs(t.created_at, t.resolved_at.unwrap()))
+            .collect()
+    } else {
+        Vec::new()
+    });
 
     json!({
         "merchant_id": p.merchant.get(),
@@ -150,9 +269,14 @@ pub fn expected(p: &ReportParams, tickets: &[ticket::Model], ratings: &[rating::
         "utc_offset": p.utc_offset.to_string(),
         "tickets_created": created.len(),
         "tickets_resolved": resolved.len(),
-        "open_backlog": mine.iter().filter(|t| [2, 3, 6, 7].contains(&t.status.code())).count(),
+        "open_backlog": open.len(),
+        "reopened": mine.iter().filter(|t| t.reopened_at.is_some_and(inside)).count(),
+        "one_touch_resolved": resolved.iter().filter(|t| one_touch(t)).count(),
+        "backlog_age": {"lt_1d": ages[0], "d1_3": ages[1], "d3_7": ages[2], "ge_7d": ages[3]},
         "first_response": stats(created.iter().filter_map(|t| t.first_response_time).collect()),
+        "first_response_business": first_response_business,
         "resolution": stats(resolved.iter().map(|t| (t.resolved_at.unwrap() - t.created_at).num_seconds()).collect()),
+        "resolution_business": resolution_business,
         "status_counts": {"open": status(2), "pending": status(3), "resolved": status(4),
             "closed": status(5), "waiting_on_customer": status(6), "waiting_on_third_party": status(7)},
         "priority_counts": {"low": priority(1), "medium": priority(2), "high": priority(3), "urgent": priority(4)},
@@ -161,9 +285,10 @@ pub fn expected(p: &ReportParams, tickets: &[ticket::Model], ratings: &[rating::
             "csat_pct": if rated.is_empty() { Value::Null } else { json!(positive as f64 * 100.0 / rated.len() as f64) }},
         "sla": {"first_response_breached": fr_breached, "resolution_breached": res_breached},
         "top_tags": tags.iter().map(|(tag, n)| json!({"tag": tag, "count": n})).collect::<Vec<_>>(),
-        "agents": agents.iter().map(|(id, (n, sum, k))| json!({
+        "agents": agents.iter().map(|(id, (n, sum, k, ot))| json!({
             "responder_id": id, "resolved": n,
             "avg_first_response_secs": if *k == 0 { Value::Null } else { json!(*sum as f64 / *k as f64) },
+            "name": agent_name(*id), "one_touch": ot,
         })).collect::<Vec<_>>(),
     })
 }
