@@ -117,12 +117,12 @@ mod sql;
 pub mod tags;
 pub mod volume;
 
+pub use crate::time::UtcOffset;
 pub use agents::AgentStats;
 pub use business::{BusinessHours, MAX_HOLIDAYS};
 pub use csat::Csat;
 pub use daily::DailyCount;
 pub use durations::DurationStats;
-pub use crate::time::UtcOffset;
 pub use params::{MAX_WINDOW_DAYS, ReportParams, Window};
 pub use report::{BacklogAge, Report, report};
 pub use sla::SlaBreaches;

@@ -10,13 +10,13 @@ use super::daily::DailyCount;
 use super::durations::DurationStats;
 use super::onepass::Plan;
 use super::params::ReportParams;
-use crate::time::UtcOffset;
 use super::sla::SlaBreaches;
 use super::sql::Dialect;
 use super::tags::{TagCount, top_tags};
 use super::volume::{PriorityCounts, StatusCounts};
 use crate::error::Result;
 use crate::ids::MerchantId;
+use crate::time::UtcOffset;
 
 /// The open backlog split by age at `now` (`now - created_at`); the four
 /// buckets sum to the open backlog. A ticket created after `now` has a

@@ -5,8 +5,8 @@
 
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, QueryFilter, QueryOrder,
-    Iden, Iterable, QuerySelect, QueryTrait,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, Iden, Iterable, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait,
 };
 use serde::Serialize;
 
