@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::keyset::CursorPage;
 use super::people::{self, Person};
+use super::savepoint::guarded;
 use crate::entity::agent;
 use crate::error::Result;
 use crate::ids::{AgentId, MerchantId};
@@ -97,7 +98,10 @@ pub trait AgentRepository: Send + Sync {
         merchant: MerchantId,
         id: AgentId,
     ) -> Result<agent::Model> {
-        people::get::<agent::Entity>(txn, merchant, id).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            people::get::<agent::Entity>(txn, merchant, id).await
+        })
+        .await
     }
 
     /// The agent with this Freshdesk id.
@@ -115,7 +119,10 @@ pub trait AgentRepository: Send + Sync {
         merchant: MerchantId,
         freshdesk_id: &str,
     ) -> Result<agent::Model> {
-        people::get_by_freshdesk_id::<agent::Entity>(txn, merchant, freshdesk_id).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            people::get_by_freshdesk_id::<agent::Entity>(txn, merchant, freshdesk_id).await
+        })
+        .await
     }
 
     /// The merchant's agents with these ids, in id order (ids it does not
@@ -133,7 +140,10 @@ pub trait AgentRepository: Send + Sync {
         merchant: MerchantId,
         ids: &[AgentId],
     ) -> Result<Vec<agent::Model>> {
-        people::get_many::<agent::Entity>(txn, merchant, ids).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            people::get_many::<agent::Entity>(txn, merchant, ids).await
+        })
+        .await
     }
 
     /// The local ids of these Freshdesk ids, for the ones the merchant has
@@ -151,7 +161,10 @@ pub trait AgentRepository: Send + Sync {
         merchant: MerchantId,
         freshdesk_ids: &[String],
     ) -> Result<BTreeMap<String, AgentId>> {
-        people::resolve_freshdesk_ids::<agent::Entity>(txn, merchant, freshdesk_ids).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            people::resolve_freshdesk_ids::<agent::Entity>(txn, merchant, freshdesk_ids).await
+        })
+        .await
     }
 
     /// A keyset page of the merchant's agents in id order, after `after` (a
@@ -172,7 +185,10 @@ pub trait AgentRepository: Send + Sync {
         after: Option<&str>,
         page_size: u64,
     ) -> Result<CursorPage<agent::Model>> {
-        people::list::<agent::Entity>(txn, merchant, after, page_size).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            people::list::<agent::Entity>(txn, merchant, after, page_size).await
+        })
+        .await
     }
 
     /// How many agents the merchant has.
@@ -184,7 +200,10 @@ pub trait AgentRepository: Send + Sync {
     /// [`Error::Database`](crate::Error::Database) when the query fails.
     #[tracing::instrument(skip_all, fields(merchant_id = %merchant))]
     async fn count(&self, txn: &DatabaseTransaction, merchant: MerchantId) -> Result<u64> {
-        people::count::<agent::Entity>(txn, merchant).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            people::count::<agent::Entity>(txn, merchant).await
+        })
+        .await
     }
 
     /// Inserts agents for the merchant; returns how many were inserted.
@@ -205,7 +224,10 @@ pub trait AgentRepository: Send + Sync {
         merchant: MerchantId,
         rows: Vec<NewAgent>,
     ) -> Result<u64> {
-        people::insert_many::<agent::Entity>(txn, merchant, rows).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            people::insert_many::<agent::Entity>(txn, merchant, rows).await
+        })
+        .await
     }
 
     /// Inserts or updates by `(merchant_id, freshdesk_agent_id)`, for sync
@@ -227,7 +249,10 @@ pub trait AgentRepository: Send + Sync {
         merchant: MerchantId,
         rows: Vec<NewAgent>,
     ) -> Result<()> {
-        people::upsert_many::<agent::Entity>(txn, merchant, rows).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            people::upsert_many::<agent::Entity>(txn, merchant, rows).await
+        })
+        .await
     }
 
     /// Deletes these agents; returns how many were deleted.
@@ -249,7 +274,10 @@ pub trait AgentRepository: Send + Sync {
         merchant: MerchantId,
         ids: &[AgentId],
     ) -> Result<u64> {
-        people::delete::<agent::Entity>(txn, merchant, ids).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            people::delete::<agent::Entity>(txn, merchant, ids).await
+        })
+        .await
     }
 }
 

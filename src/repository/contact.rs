@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::keyset::CursorPage;
 use super::people::{self, Person};
+use super::savepoint::guarded;
 use crate::entity::contact;
 use crate::error::Result;
 use crate::ids::{ContactId, MerchantId};
@@ -97,7 +98,10 @@ pub trait ContactRepository: Send + Sync {
         merchant: MerchantId,
         id: ContactId,
     ) -> Result<contact::Model> {
-        people::get::<contact::Entity>(txn, merchant, id).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            people::get::<contact::Entity>(txn, merchant, id).await
+        })
+        .await
     }
 
     /// The contact with this Freshdesk id.
@@ -115,7 +119,10 @@ pub trait ContactRepository: Send + Sync {
         merchant: MerchantId,
         freshdesk_id: &str,
     ) -> Result<contact::Model> {
-        people::get_by_freshdesk_id::<contact::Entity>(txn, merchant, freshdesk_id).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            people::get_by_freshdesk_id::<contact::Entity>(txn, merchant, freshdesk_id).await
+        })
+        .await
     }
 
     /// The merchant's contacts with these ids, in id order (ids it does not
@@ -133,7 +140,10 @@ pub trait ContactRepository: Send + Sync {
         merchant: MerchantId,
         ids: &[ContactId],
     ) -> Result<Vec<contact::Model>> {
-        people::get_many::<contact::Entity>(txn, merchant, ids).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            people::get_many::<contact::Entity>(txn, merchant, ids).await
+        })
+        .await
     }
 
     /// The local ids of these Freshdesk ids, for the ones the merchant has
@@ -151,7 +161,10 @@ pub trait ContactRepository: Send + Sync {
         merchant: MerchantId,
         freshdesk_ids: &[String],
     ) -> Result<BTreeMap<String, ContactId>> {
-        people::resolve_freshdesk_ids::<contact::Entity>(txn, merchant, freshdesk_ids).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            people::resolve_freshdesk_ids::<contact::Entity>(txn, merchant, freshdesk_ids).await
+        })
+        .await
     }
 
     /// A keyset page of the merchant's contacts in id order, after `after` (a
@@ -172,7 +185,10 @@ pub trait ContactRepository: Send + Sync {
         after: Option<&str>,
         page_size: u64,
     ) -> Result<CursorPage<contact::Model>> {
-        people::list::<contact::Entity>(txn, merchant, after, page_size).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            people::list::<contact::Entity>(txn, merchant, after, page_size).await
+        })
+        .await
     }
 
     /// How many contacts the merchant has.
@@ -184,7 +200,10 @@ pub trait ContactRepository: Send + Sync {
     /// [`Error::Database`](crate::Error::Database) when the query fails.
     #[tracing::instrument(skip_all, fields(merchant_id = %merchant))]
     async fn count(&self, txn: &DatabaseTransaction, merchant: MerchantId) -> Result<u64> {
-        people::count::<contact::Entity>(txn, merchant).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            people::count::<contact::Entity>(txn, merchant).await
+        })
+        .await
     }
 
     /// Inserts contacts for the merchant; returns how many were inserted.
@@ -205,7 +224,10 @@ pub trait ContactRepository: Send + Sync {
         merchant: MerchantId,
         rows: Vec<NewContact>,
     ) -> Result<u64> {
-        people::insert_many::<contact::Entity>(txn, merchant, rows).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            people::insert_many::<contact::Entity>(txn, merchant, rows).await
+        })
+        .await
     }
 
     /// Inserts or updates by `(merchant_id, freshdesk_contact_id)`, for sync
@@ -227,7 +249,10 @@ pub trait ContactRepository: Send + Sync {
         merchant: MerchantId,
         rows: Vec<NewContact>,
     ) -> Result<()> {
-        people::upsert_many::<contact::Entity>(txn, merchant, rows).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            people::upsert_many::<contact::Entity>(txn, merchant, rows).await
+        })
+        .await
     }
 
     /// Deletes these contacts; returns how many were deleted.
@@ -249,7 +274,10 @@ pub trait ContactRepository: Send + Sync {
         merchant: MerchantId,
         ids: &[ContactId],
     ) -> Result<u64> {
-        people::delete::<contact::Entity>(txn, merchant, ids).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            people::delete::<contact::Entity>(txn, merchant, ids).await
+        })
+        .await
     }
 }
 

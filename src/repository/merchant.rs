@@ -10,7 +10,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use super::savepoint::in_savepoint;
+use super::savepoint::{guarded, in_savepoint};
 use super::scope::{MerchantScoped, scoped, scoped_update};
 use crate::entity::{agent, contact, conversation, rating, ticket};
 use crate::error::{ConflictKind, Error, Result};
@@ -68,17 +68,20 @@ pub async fn migrate_merchant_data(
             format!("the target merchant must differ from the source, both are {from}"),
         ));
     }
-    let moved = in_savepoint(txn, async |sp: &DatabaseTransaction| {
-        move_all(sp, from, to).await
-    })
-    .await;
-    match moved {
-        Err(err) if err.is_conflict(ConflictKind::Unique) => {
-            // The savepoint is rolled back; the transaction is usable again.
-            Err(find_conflict(txn, from, to).await?.unwrap_or(err))
+    guarded(txn, async |txn: &DatabaseTransaction| {
+        let moved = in_savepoint(txn, async |sp: &DatabaseTransaction| {
+            move_all(sp, from, to).await
+        })
+        .await;
+        match moved {
+            Err(err) if err.is_conflict(ConflictKind::Unique) => {
+                // The savepoint is rolled back; the transaction is usable again.
+                Err(find_conflict(txn, from, to).await?.unwrap_or(err))
+            }
+            other => other,
         }
-        other => other,
-    }
+    })
+    .await
 }
 
 async fn move_all(sp: &DatabaseTransaction, from: MerchantId, to: MerchantId) -> Result<MovedRows> {

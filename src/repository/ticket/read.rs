@@ -23,6 +23,7 @@ use crate::repository::keyset::{
 };
 use crate::repository::limits::ids_per_statement;
 use crate::repository::page::{Page, check_page_size};
+use crate::repository::savepoint::guarded;
 use crate::repository::scope::scoped;
 
 /// A small projection of a ticket, read without loading the full row.
@@ -223,14 +224,20 @@ pub(super) fn stream_batches(
             if done {
                 return Ok(None);
             }
-            let rows = fetch_keyset::<ticket::Model>(
-                txn,
-                merchant,
-                cond,
-                TicketSort::IdAsc,
-                after.as_deref(),
-                batch_size,
-            )
+            // Each batch is one crate call: it settles what a dropped
+            // earlier call left (before the first batch too), and a batch
+            // dropped mid-read is noticed by the next call.
+            let rows = guarded(txn, async |txn: &DatabaseTransaction| {
+                fetch_keyset::<ticket::Model>(
+                    txn,
+                    merchant,
+                    cond,
+                    TicketSort::IdAsc,
+                    after.as_deref(),
+                    batch_size,
+                )
+                .await
+            })
             .await?;
             let Some(last) = rows.last() else {
                 return Ok(None);
