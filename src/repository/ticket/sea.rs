@@ -90,7 +90,7 @@ impl TicketRepository for SeaTicketRepository {
         page: &CursorRequest,
     ) -> Result<CursorPage<ticket::Model>> {
         check_offset_range(offset.local_minus_utc())?;
-        let (from, before) = local_day(date, offset.local_minus_utc());
+        let (from, before) = local_day(date, offset.local_minus_utc())?;
         let filter = TicketFilter::new().created_between(from, before);
         guarded(txn, async |txn: &DatabaseTransaction| {
             read::list(txn, merchant, &filter, page).await
