@@ -13,7 +13,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, TryGetable,
 };
 
-use super::bulk::{insert_chunked, write_chunked};
+use super::bulk::{insert_chunked, lock_order, write_chunked};
 use super::keyset::CursorPage;
 use super::keyset::cursor::{KeyKind, KeyValue, decode_cursor, encode_cursor, fingerprint};
 use super::limits::ids_per_statement;
@@ -165,11 +165,12 @@ pub(crate) async fn count<P: Person>(
 pub(crate) async fn insert_many<P: Person>(
     txn: &DatabaseTransaction,
     merchant: MerchantId,
-    rows: Vec<P::New>,
+    mut rows: Vec<P::New>,
 ) -> Result<u64> {
     for (i, row) in rows.iter().enumerate() {
         validate::<P>(row, i)?;
     }
+    lock_order(&mut rows, |r| P::fields(r).0);
     let rows = rows.into_iter().map(|r| P::active(r, merchant)).collect();
     insert_chunked(txn, rows).await
 }
@@ -183,6 +184,8 @@ pub(crate) async fn upsert_many<P: Person>(
         validate::<P>(row, i)?;
     }
     check_unique_in_batch(P::FRESHDESK_FIELD, rows.iter().map(|r| P::fields(r).0))?;
+    let mut rows = rows;
+    lock_order(&mut rows, |r| P::fields(r).0);
     let rows = rows.into_iter().map(|r| P::active(r, merchant)).collect();
     // Never `merchant_id`: an upsert cannot move a row to another merchant.
     let on_conflict = OnConflict::columns([P::merchant_col(), P::freshdesk_col()])
