@@ -76,7 +76,11 @@ pub fn check_instant(field: &'static str, at: DateTime<Utc>) -> Result<()> {
 }
 
 /// [`check_instant`] for a field of row `index` of a write.
-pub(crate) fn check_row_instant(field: &'static str, index: usize, at: DateTime<Utc>) -> Result<()> {
+pub(crate) fn check_row_instant(
+    field: &'static str,
+    index: usize,
+    at: DateTime<Utc>,
+) -> Result<()> {
     check_instant(field, at).map_err(|_| out_of_range(field, &format!("row {index}: {at:?}")))
 }
 
@@ -95,9 +99,7 @@ pub(crate) fn check_date(field: &'static str, date: NaiveDate) -> Result<()> {
 fn out_of_range(field: &'static str, got: &str) -> Error {
     Error::invalid_input(
         field,
-        format!(
-            "must be between 1000-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z, got {got}"
-        ),
+        format!("must be between 1000-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z, got {got}"),
     )
 }
 

@@ -86,7 +86,10 @@ async fn chrono_limits_are_typed_errors_naming_the_argument() {
     for date in [NaiveDate::MAX, NaiveDate::MIN] {
         assert_invalid(TicketFilter::new().created_on(date, UtcOffset::MAX), "date");
         assert_invalid(TicketFilter::new().created_on(date, UtcOffset::MIN), "date");
-        assert_invalid(TICKETS.created_on(&txn, m, date, plus14, &page).await, "date");
+        assert_invalid(
+            TICKETS.created_on(&txn, m, date, plus14, &page).await,
+            "date",
+        );
         assert_invalid(UtcOffset::MAX.start_of(date), "date");
         assert_invalid(UtcOffset::MIN.day(date), "date");
         still_usable(&txn, m).await;
@@ -225,7 +228,11 @@ fn forge(cursor: &str, ts: &str, id: &str) -> String {
             _ => p.to_owned(),
         })
         .collect();
-    parts.join("|").bytes().map(|b| format!("{b:02x}")).collect()
+    parts
+        .join("|")
+        .bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Item 5: a forged cursor with out-of-range values is a typed error for
@@ -243,7 +250,12 @@ async fn forged_cursor_values_are_range_checked() {
     // The cursor is accepted as made.
     let next = CursorRequest::first(1).after(Some(cursor.clone()));
     assert_eq!(
-        TICKETS.list(&txn, m, &filter, &next).await.unwrap().items.len(),
+        TICKETS
+            .list(&txn, m, &filter, &next)
+            .await
+            .unwrap()
+            .items
+            .len(),
         1
     );
     for (ts, id) in [
@@ -263,7 +275,10 @@ async fn forged_cursor_values_are_range_checked() {
         .bytes()
         .map(|b| format!("{b:02x}"))
         .collect();
-    assert_invalid(AGENTS.list(&txn, m, Some(&agent_cursor), 10).await, "cursor");
+    assert_invalid(
+        AGENTS.list(&txn, m, Some(&agent_cursor), 10).await,
+        "cursor",
+    );
     still_usable(&txn, m).await;
     txn.rollback().await.unwrap();
 }
@@ -300,7 +315,11 @@ async fn timestamps_outside_the_supported_range_are_typed_errors() {
         let mut row = NewTicket::new("r-1", "s", now());
         row.updated_at = bad;
         assert_invalid(TICKETS.upsert_many(&txn, m, vec![row]).await, "updated_at");
-        let ticket = TICKETS.get_by_freshdesk_id(&txn, m, "h-1").await.unwrap().id;
+        let ticket = TICKETS
+            .get_by_freshdesk_id(&txn, m, "h-1")
+            .await
+            .unwrap()
+            .id;
         assert_invalid(
             TICKETS
                 .insert_conversations(&txn, m, vec![NewConversation::new(ticket, "c", "b", bad)])
@@ -346,7 +365,10 @@ async fn timestamps_outside_the_supported_range_are_typed_errors() {
         .unwrap();
     let all = TicketFilter::new().created_between(MIN_INSTANT, MAX_INSTANT);
     assert_eq!(TICKETS.count(&txn, m, &all).await.unwrap(), 3);
-    let min = TICKETS.get_by_freshdesk_id(&txn, m, "edge-min").await.unwrap();
+    let min = TICKETS
+        .get_by_freshdesk_id(&txn, m, "edge-min")
+        .await
+        .unwrap();
     assert_eq!(min.created_at, MIN_INSTANT);
     let first = TICKETS
         .list(
@@ -390,7 +412,10 @@ async fn deep_or_huge_custom_fields_are_refused_at_write_time() {
     }
     let mut huge = NewTicket::new("j-2", "s", now());
     huge.custom_fields = json!({ "k": "x".repeat(MAX_JSON_BYTES) });
-    assert_invalid(TICKETS.insert_many(&txn, m, vec![huge]).await, "custom_fields");
+    assert_invalid(
+        TICKETS.insert_many(&txn, m, vec![huge]).await,
+        "custom_fields",
+    );
     let mut tags = NewTicket::new("j-3", "s", now());
     tags.tags = vec!["t".repeat(1024); 300];
     assert_invalid(TICKETS.insert_many(&txn, m, vec![tags]).await, "tags");
@@ -440,8 +465,7 @@ async fn overlapping_upserts_take_locks_in_one_order() {
     let mut tasks = Vec::new();
     for task in 0..16_u64 {
         let conn = db.connection().clone();
-        let (attempts, deadlocks, retried) =
-            (attempts.clone(), deadlocks.clone(), retried.clone());
+        let (attempts, deadlocks, retried) = (attempts.clone(), deadlocks.clone(), retried.clone());
         tasks.push(tokio::spawn(async move {
             let rows: Vec<NewTicket> = shuffled(500, task + 1)
                 .into_iter()
@@ -530,9 +554,8 @@ fn hostile_date() -> impl Strategy<Value = NaiveDate> {
     prop_oneof![
         Just(NaiveDate::MIN),
         Just(NaiveDate::MAX),
-        (-3_000_000_i32..3_000_000).prop_map(|d| {
-            NaiveDate::from_num_days_from_ce_opt(d).unwrap_or(NaiveDate::MAX)
-        }),
+        (-3_000_000_i32..3_000_000)
+            .prop_map(|d| { NaiveDate::from_num_days_from_ce_opt(d).unwrap_or(NaiveDate::MAX) }),
     ]
 }
 
@@ -576,7 +599,12 @@ fn hostile_call() -> impl Strategy<Value = Call> {
         hostile_u64().prop_map(Call::PageSize),
         hostile_text().prop_map(Call::Lookup),
         hostile_text().prop_map(Call::Tag),
-        (hostile_text(), hostile_instant(), 0_usize..80, 0_usize..400_000)
+        (
+            hostile_text(),
+            hostile_instant(),
+            0_usize..80,
+            0_usize..400_000
+        )
             .prop_map(|(id, at, depth, size)| Call::Write(id, at, depth, size)),
         "[0-9a-fA-F]{0,80}|.{0,40}".prop_map(Call::Cursor),
         ("-?[0-9]{1,22}\\.-?[0-9]{1,12}", "-?[0-9]{1,21}")
@@ -587,7 +615,12 @@ fn hostile_call() -> impl Strategy<Value = Call> {
 }
 
 /// Runs one hostile call; the result with its value dropped.
-async fn run_call(txn: &DatabaseTransaction, m: MerchantId, cursor: &str, call: Call) -> Result<()> {
+async fn run_call(
+    txn: &DatabaseTransaction,
+    m: MerchantId,
+    cursor: &str,
+    call: Call,
+) -> Result<()> {
     let first = CursorRequest::first(10);
     let list = |f: TicketFilter| async move { TICKETS.list(txn, m, &f, &first).await.map(drop) };
     match call {
@@ -602,7 +635,14 @@ async fn run_call(txn: &DatabaseTransaction, m: MerchantId, cursor: &str, call: 
         Call::Breaching(now) => list(TicketFilter::breaching_sla(Sla::Either, now)).await,
         Call::LocalDate(at, secs) => UtcOffset::from_seconds(secs)?.local_date(at).map(drop),
         Call::Paginated(page, per) => TICKETS
-            .list_paginated(txn, m, &TicketFilter::new(), TicketSort::CreatedDesc, page, per)
+            .list_paginated(
+                txn,
+                m,
+                &TicketFilter::new(),
+                TicketSort::CreatedDesc,
+                page,
+                per,
+            )
             .await
             .map(drop),
         Call::PageSize(size) => TICKETS
@@ -611,7 +651,10 @@ async fn run_call(txn: &DatabaseTransaction, m: MerchantId, cursor: &str, call: 
             .map(drop),
         Call::Lookup(id) => {
             let one = TICKETS.get_by_freshdesk_id(txn, m, &id).await.map(drop);
-            let many = AGENTS.resolve_freshdesk_ids(txn, m, &[id.clone()]).await.map(drop);
+            let many = AGENTS
+                .resolve_freshdesk_ids(txn, m, std::slice::from_ref(&id))
+                .await
+                .map(drop);
             let contact = CONTACTS.get_by_freshdesk_id(txn, m, &id).await.map(drop);
             one.and(many).and(contact)
         }
@@ -623,11 +666,17 @@ async fn run_call(txn: &DatabaseTransaction, m: MerchantId, cursor: &str, call: 
         }
         Call::Cursor(c) => {
             let req = CursorRequest::first(10).after(Some(c));
-            TICKETS.list(txn, m, &TicketFilter::new(), &req).await.map(drop)
+            TICKETS
+                .list(txn, m, &TicketFilter::new(), &req)
+                .await
+                .map(drop)
         }
         Call::ForgedCursor(ts, id) => {
             let req = CursorRequest::first(1).after(Some(forge(cursor, &ts, &id)));
-            TICKETS.list(txn, m, &TicketFilter::new(), &req).await.map(drop)
+            TICKETS
+                .list(txn, m, &TicketFilter::new(), &req)
+                .await
+                .map(drop)
         }
         Call::Report(from, to, now) => {
             let params = ReportParams {
@@ -673,9 +722,8 @@ fn hostile_arguments_never_panic_or_poison_the_transaction() {
     runner
         .run(&hostile_call(), |call| {
             let shown = format!("{call:?}");
-            let outcome = rt.block_on(
-                AssertUnwindSafe(run_call(&txn, m, &cursor, call)).catch_unwind(),
-            );
+            let outcome =
+                rt.block_on(AssertUnwindSafe(run_call(&txn, m, &cursor, call)).catch_unwind());
             match outcome {
                 Err(_) => {
                     panics.fetch_add(1, Ordering::Relaxed);

@@ -23,11 +23,11 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, NotSet};
 use serde::{Deserialize, Serialize};
 
 use super::validate::{MAX_JSON_BYTES, check_freshdesk_id, check_json, check_text};
-use crate::time::check_row_instant;
 use crate::entity::enums::{Priority, Source, TicketStatus};
 use crate::entity::{conversation, rating, ticket};
 use crate::error::{Error, Result};
 use crate::ids::{AgentId, ContactId, MerchantId, TicketId};
+use crate::time::check_row_instant;
 
 /// Truncates to whole microseconds: what PostgreSQL and MariaDB store, so
 /// every backend reads back the same instant.

@@ -106,8 +106,8 @@ pub use keyset::{CursorPage, CursorRequest, TicketSort};
 pub use merchant::{MovedRows, migrate_merchant_data};
 pub use page::{MAX_PAGE_SIZE, Page};
 pub use savepoint::undo_cancelled;
-pub use validate::{MAX_JSON_BYTES, MAX_JSON_DEPTH};
 pub use ticket::{
     MAX_CHILDREN_PER_TICKET, MAX_TICKETS_WITH_CHILDREN, SeaTicketRepository, TicketRepository,
     TicketSummary, TicketWithChildren,
 };
+pub use validate::{MAX_JSON_BYTES, MAX_JSON_DEPTH};

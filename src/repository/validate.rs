@@ -92,7 +92,11 @@ pub(crate) fn check_text(field: &'static str, index: usize, value: &str) -> Resu
 /// its bounds: at most [`MAX_JSON_DEPTH`] levels deep and at most
 /// [`MAX_JSON_BYTES`] serialized (walked without recursion, so any depth is
 /// safe to check).
-pub(crate) fn check_json(field: &'static str, index: usize, value: &serde_json::Value) -> Result<()> {
+pub(crate) fn check_json(
+    field: &'static str,
+    index: usize,
+    value: &serde_json::Value,
+) -> Result<()> {
     use serde_json::Value;
     let mut pending = vec![(value, 1_usize)];
     while let Some((value, depth)) = pending.pop() {

@@ -160,7 +160,10 @@ mod tests {
         assert!(decode_cursor(&c, fp, &[KeyKind::Id, KeyKind::Id]).is_err());
         // Forged values of the right kind but out of range.
         let forged = [
-            [KeyValue::Ts(DateTime::from_timestamp(-283_000_000_000, 0).unwrap()), KeyValue::Int(1)],
+            [
+                KeyValue::Ts(DateTime::from_timestamp(-283_000_000_000, 0).unwrap()),
+                KeyValue::Int(1),
+            ],
             [KeyValue::Ts(DateTime::<Utc>::MAX_UTC), KeyValue::Int(1)],
             [KeyValue::Ts(t), KeyValue::Int(0)],
             [KeyValue::Ts(t), KeyValue::Int(i64::MIN)],
@@ -169,7 +172,10 @@ mod tests {
             let c = encode_cursor(fp, &values);
             assert!(matches!(
                 decode_cursor(&c, fp, &kinds),
-                Err(Error::InvalidInput { field: "cursor", .. })
+                Err(Error::InvalidInput {
+                    field: "cursor",
+                    ..
+                })
             ));
         }
         let prio = encode_cursor(fp, &[KeyValue::Int(i64::from(i32::MAX) + 1)]);

@@ -24,8 +24,8 @@ use crate::repository::keyset::{
 use crate::repository::limits::ids_per_statement;
 use crate::repository::page::{Page, check_page_size};
 use crate::repository::savepoint::guarded;
-use crate::repository::validate::{MAX_FRESHDESK_ID_BYTES, check_lookup};
 use crate::repository::scope::scoped;
+use crate::repository::validate::{MAX_FRESHDESK_ID_BYTES, check_lookup};
 
 /// A small projection of a ticket, read without loading the full row.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -110,7 +110,11 @@ pub(super) async fn get_by_freshdesk_id(
     merchant: MerchantId,
     freshdesk_ticket_id: &str,
 ) -> Result<ticket::Model> {
-    check_lookup("freshdesk_ticket_id", freshdesk_ticket_id, MAX_FRESHDESK_ID_BYTES)?;
+    check_lookup(
+        "freshdesk_ticket_id",
+        freshdesk_ticket_id,
+        MAX_FRESHDESK_ID_BYTES,
+    )?;
     scoped::<ticket::Entity>(merchant)
         .filter(ticket::Column::FreshdeskTicketId.eq(freshdesk_ticket_id))
         .one(txn)
@@ -191,7 +195,9 @@ fn page_offset(page: u64, per_page: u64) -> Result<u64> {
         .ok_or_else(|| {
             Error::invalid_input(
                 "page",
-                format!("page {page} of {per_page} rows starts past the last row a database can skip"),
+                format!(
+                    "page {page} of {per_page} rows starts past the last row a database can skip"
+                ),
             )
         })
 }
