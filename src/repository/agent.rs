@@ -210,6 +210,8 @@ pub trait AgentRepository: Send + Sync {
     ///
     /// Runs 1 `INSERT` per chunk of rows (as many as fit under the
     /// backend's bind-parameter limit); no per-row round trips.
+    /// A dropped call is undone whole by the next crate call on the
+    /// transaction ([cancellation](super#cancellation)).
     ///
     /// # Errors
     ///
@@ -237,6 +239,8 @@ pub trait AgentRepository: Send + Sync {
     ///
     /// Runs 1 `INSERT … ON CONFLICT DO UPDATE` (`ON DUPLICATE KEY UPDATE`
     /// on MariaDB) per chunk of rows.
+    /// A dropped call is undone whole by the next crate call on the
+    /// transaction ([cancellation](super#cancellation)).
     ///
     /// # Errors
     ///
@@ -259,6 +263,8 @@ pub trait AgentRepository: Send + Sync {
     ///
     /// Runs 1 `DELETE` per chunk of ids, in a savepoint; 1 more statement
     /// when an id is missing, to name it.
+    /// A dropped call is undone whole by the next crate call on the
+    /// transaction ([cancellation](super#cancellation)).
     ///
     /// # Errors
     ///

@@ -50,6 +50,12 @@ pub struct MovedRows {
 /// end and which still checks every key then); every parent and child
 /// moves together, so the references stay intact. On a conflict, up to 5 more statements find the colliding id.
 ///
+/// # Cancellation
+///
+/// The move runs in one savepoint: a dropped call is undone whole by the
+/// next crate call on the transaction or by
+/// [`undo_cancelled`](super::undo_cancelled) ([more](super#cancellation)).
+///
 /// # Errors
 ///
 /// [`Error::InvalidInput`] when `from == to`; [`Error::Conflict`] of kind
