@@ -156,6 +156,7 @@ fn parse(
         Some(to) => to,
         None => utc_offset
             .local_date(now)
+            .map_err(|e| format!("--now: {e}"))?
             .succ_opt()
             .ok_or("--now is too far in the future")?,
     };

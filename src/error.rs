@@ -195,6 +195,16 @@ impl Error {
     /// Whether running the same unit of work again, in a fresh transaction,
     /// may succeed: serialization failures, deadlocks, lock timeouts, lost
     /// connections, an exhausted pool and an unreachable server.
+    ///
+    /// [`Error::StatementTimeout`] is deliberately not retryable: a
+    /// statement timeout fires for a slow statement as well as for a long
+    /// lock wait, and retrying a slow statement only multiplies the load.
+    /// The crate's bulk writes take their row locks in one order (sorted by
+    /// unique key), so writers of overlapping batches queue behind each
+    /// other instead of deadlocking; to have long lock waits retried, set
+    /// a lock timeout shorter than the statement timeout (PostgreSQL
+    /// `lock_timeout`, MariaDB `innodb_lock_wait_timeout`): it is reported
+    /// as [`Error::LockTimeout`], which is retryable.
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,

@@ -32,6 +32,30 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Reliability
+//!
+//! What the test suite proves on SQLite, PostgreSQL and MariaDB:
+//!
+//! * **Cancellation never loses or commits the caller's data.** A dropped
+//!   call leaves the caller's transaction as it was before it (a
+//!   multi-statement write is undone by the next crate call or
+//!   [`repository::undo_cancelled`]); on MariaDB a connection left out of
+//!   step is closed and reported as [`Error::ConnectionLost`]
+//!   (`tests/stress_cancel.rs`, `tests/stress_kill.rs`; details in
+//!   [`repository`], "Cancellation").
+//! * **No input panics or poisons the caller's transaction.** Bad input —
+//!   dates and durations at chrono's limits, instants outside
+//!   [`time::MIN_INSTANT`]`..=`[`time::MAX_INSTANT`], page numbers past
+//!   what a database can skip, NUL characters, JSON deeper than
+//!   [`repository::MAX_JSON_DEPTH`] or larger than
+//!   [`repository::MAX_JSON_BYTES`], forged cursors — is an
+//!   [`Error::InvalidInput`] naming the argument, caught before anything
+//!   is sent (`tests/hostile_api.rs`, `tests/hostile_input.rs`).
+//! * **Nothing is unbounded**: pages, stream batches and children loads
+//!   have fixed maxima.
+//! * **Overlapping bulk writes do not deadlock**: every bulk write takes
+//!   its row locks in unique-key order.
+//!
 //! # Modules
 //!
 //! Layered one way (`tests/architecture.rs` checks the import graph): the

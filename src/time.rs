@@ -1,7 +1,29 @@
-//! Local days in a fixed UTC offset, shared by the repository and the
-//! analytics: the one offset type, [`UtcOffset`] (validated to
-//! `-12:00..=+14:00`), and the one local-day calculation ([`UtcOffset::day`]).
+//! Time, shared by the repository and the analytics: the one offset type,
+//! [`UtcOffset`] (validated to `-12:00..=+14:00`), the one local-day
+//! calculation ([`UtcOffset::day`]), and the one supported range of
+//! instants ([`MIN_INSTANT`]`..=`[`MAX_INSTANT`]) with its check.
 //! A leaf module: it imports only the crate's error type.
+//!
+//! # The supported range of instants
+//!
+//! Every timestamp the crate writes or compares — the fields of the input
+//! types, a filter's bounds, a report's `now`, the values a cursor carries —
+//! must lie in `1000-01-01T00:00:00Z..=9999-12-31T23:59:59.999999Z`: the
+//! range all three backends store and compare alike (MariaDB's `DATETIME`
+//! starts at year 1000; SQLite's RFC 3339 text sorts as time only with four
+//! digit years; PostgreSQL aborts the transaction on some values outside).
+//! Outside it a call fails with [`Error::InvalidInput`] naming the field,
+//! before anything is sent to the database.
+//!
+//! ```
+//! use chrono::{DateTime, Utc};
+//! use freshdesk_store::time::{MAX_INSTANT, MIN_INSTANT, UtcOffset};
+//!
+//! assert_eq!(MIN_INSTANT.to_rfc3339(), "1000-01-01T00:00:00+00:00");
+//! assert_eq!(MAX_INSTANT.to_rfc3339(), "9999-12-31T23:59:59.999999+00:00");
+//! // Out of range: a typed error naming the argument, never a panic.
+//! assert!(UtcOffset::MAX.local_date(DateTime::<Utc>::MAX_UTC).is_err());
+//! ```
 
 use std::fmt;
 use std::str::FromStr;
@@ -10,6 +32,76 @@ use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{Error, Result};
+
+/// The earliest instant the crate writes or compares:
+/// `1000-01-01T00:00:00Z` (see the [module docs](self)).
+pub const MIN_INSTANT: DateTime<Utc> = match DateTime::from_timestamp_micros(MIN_MICROS) {
+    Some(at) => at,
+    None => panic!("1000-01-01 is a chrono instant"),
+};
+
+/// The latest instant the crate writes or compares:
+/// `9999-12-31T23:59:59.999999Z` (see the [module docs](self)).
+pub const MAX_INSTANT: DateTime<Utc> = match DateTime::from_timestamp_micros(MAX_MICROS) {
+    Some(at) => at,
+    None => panic!("9999-12-31 is a chrono instant"),
+};
+
+/// 1000-01-01T00:00:00Z in microseconds since the Unix epoch.
+const MIN_MICROS: i64 = -30_610_224_000_000_000;
+/// 9999-12-31T23:59:59.999999Z in microseconds since the Unix epoch.
+const MAX_MICROS: i64 = 253_402_300_799_999_999;
+
+/// The first and the last calendar date inside the supported range.
+const MIN_DATE: NaiveDate = match NaiveDate::from_ymd_opt(1000, 1, 1) {
+    Some(date) => date,
+    None => panic!("1000-01-01 is a chrono date"),
+};
+const MAX_DATE: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
+    Some(date) => date,
+    None => panic!("9999-12-31 is a chrono date"),
+};
+
+/// Checks that `at` lies in [`MIN_INSTANT`]`..=`[`MAX_INSTANT`].
+///
+/// # Errors
+///
+/// [`Error::InvalidInput`] naming `field` outside the range.
+pub fn check_instant(field: &'static str, at: DateTime<Utc>) -> Result<()> {
+    if (MIN_INSTANT..=MAX_INSTANT).contains(&at) {
+        Ok(())
+    } else {
+        Err(out_of_range(field, &at.to_rfc3339()))
+    }
+}
+
+/// [`check_instant`] for a field of row `index` of a write.
+pub(crate) fn check_row_instant(
+    field: &'static str,
+    index: usize,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    check_instant(field, at).map_err(|_| out_of_range(field, &format!("row {index}: {at:?}")))
+}
+
+/// Checks that `date` is a calendar date inside the supported range.
+pub(crate) fn check_date(field: &'static str, date: NaiveDate) -> Result<()> {
+    if (MIN_DATE..=MAX_DATE).contains(&date) {
+        Ok(())
+    } else {
+        Err(Error::invalid_input(
+            field,
+            format!("must be between {MIN_DATE} and {MAX_DATE}, got {date}"),
+        ))
+    }
+}
+
+fn out_of_range(field: &'static str, got: &str) -> Error {
+    Error::invalid_input(
+        field,
+        format!("must be between 1000-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z, got {got}"),
+    )
+}
 
 /// A fixed offset from UTC between `-12:00` and `+14:00`, in which local
 /// days are counted (a local day is `(instant + offset).date()`).
@@ -64,17 +156,36 @@ impl UtcOffset {
     }
 
     /// The local date of `instant` in this offset.
-    pub fn local_date(self, instant: DateTime<Utc>) -> NaiveDate {
-        (instant + Duration::seconds(i64::from(self.0))).date_naive()
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] (`instant`) outside the supported range
+    /// ([`MIN_INSTANT`]`..=`[`MAX_INSTANT`]).
+    pub fn local_date(self, instant: DateTime<Utc>) -> Result<NaiveDate> {
+        check_instant("instant", instant)?;
+        instant
+            .checked_add_signed(Duration::seconds(i64::from(self.0)))
+            .map(|local| local.date_naive())
+            .ok_or_else(|| out_of_range("instant", &instant.to_rfc3339()))
     }
 
     /// The UTC instant at which local date `date` begins in this offset.
-    pub fn start_of(self, date: NaiveDate) -> DateTime<Utc> {
-        local_day(date, self.0).0
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] (`date`) for a date outside
+    /// `1000-01-01..=9999-12-31`.
+    pub fn start_of(self, date: NaiveDate) -> Result<DateTime<Utc>> {
+        Ok(local_day(date, self.0)?.0)
     }
 
     /// The UTC instants `[start, end)` of local date `date` in this offset.
-    pub fn day(self, date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] (`date`) for a date outside
+    /// `1000-01-01..=9999-12-31`.
+    pub fn day(self, date: NaiveDate) -> Result<(DateTime<Utc>, DateTime<Utc>)> {
         local_day(date, self.0)
     }
 }
@@ -171,9 +282,27 @@ pub(crate) fn check_offset_range(seconds: i32) -> Result<()> {
 /// The UTC instants `[start, end)` of the local calendar day `date` at an
 /// offset of `seconds` east of UTC (a local day is `(instant +
 /// offset).date()`): the one local-day calculation of the crate.
-pub(crate) fn local_day(date: NaiveDate, seconds: i32) -> (DateTime<Utc>, DateTime<Utc>) {
+///
+/// The day's bounds may lie up to 14 hours outside the supported range
+/// (its first and last day, in offsets other than UTC).
+///
+/// # Errors
+///
+/// [`Error::InvalidInput`] (`date`) for a date outside
+/// `1000-01-01..=9999-12-31`, or (`utc_offset`) for an offset outside
+/// `-12:00..=+14:00`.
+pub(crate) fn local_day(date: NaiveDate, seconds: i32) -> Result<(DateTime<Utc>, DateTime<Utc>)> {
+    check_date("date", date)?;
+    check_offset_range(seconds)?;
+    // Both in range, so neither step can overflow chrono's range.
     let start = date.and_time(NaiveTime::MIN).and_utc() - Duration::seconds(i64::from(seconds));
-    (start, start + Duration::days(1))
+    Ok((start, start + Duration::days(1)))
+}
+
+/// `at` moved into the supported range (a bound of a comparison: no
+/// stored instant lies outside it, so the comparison matches the same rows).
+pub(crate) fn clamp_instant(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.clamp(MIN_INSTANT, MAX_INSTANT)
 }
 
 #[cfg(test)]
@@ -220,13 +349,39 @@ mod tests {
     #[test]
     fn local_day_in_offsets() {
         let d = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
-        let (s, e) = local_day(d, 2 * 3600);
+        let (s, e) = local_day(d, 2 * 3600).unwrap();
         assert_eq!(s.to_rfc3339(), "2026-09-30T22:00:00+00:00");
         assert_eq!(e.to_rfc3339(), "2026-10-01T22:00:00+00:00");
-        let (s, _) = local_day(d, -5 * 3600);
+        let (s, _) = local_day(d, -5 * 3600).unwrap();
         assert_eq!(s.to_rfc3339(), "2026-10-01T05:00:00+00:00");
         assert!(check_offset_range(15 * 3600).is_err());
         let fixed = FixedOffset::east_opt(15 * 3600).unwrap();
         assert!(UtcOffset::try_from(fixed).is_err());
+    }
+
+    #[test]
+    fn chrono_limits_are_typed_errors() {
+        let field = |r: Result<_>| match r {
+            Err(Error::InvalidInput { field, .. }) => field,
+            other => panic!("expected InvalidInput, got {:?}", other.map(|_: ()| ())),
+        };
+        for o in [UtcOffset::MIN, UtcOffset::UTC, UtcOffset::MAX] {
+            for at in [DateTime::<Utc>::MAX_UTC, DateTime::<Utc>::MIN_UTC] {
+                assert_eq!(field(o.local_date(at).map(|_| ())), "instant");
+            }
+            for d in [NaiveDate::MAX, NaiveDate::MIN] {
+                assert_eq!(field(o.start_of(d).map(|_| ())), "date");
+                assert_eq!(field(o.day(d).map(|_| ())), "date");
+            }
+            assert!(o.local_date(MAX_INSTANT).is_ok());
+            assert!(o.local_date(MIN_INSTANT).is_ok());
+            assert!(o.day(MAX_DATE).is_ok() && o.day(MIN_DATE).is_ok());
+        }
+        assert!(check_instant("now", MIN_INSTANT).is_ok());
+        assert!(check_instant("now", MAX_INSTANT).is_ok());
+        let past = MAX_INSTANT + Duration::nanoseconds(1);
+        assert_eq!(field(check_instant("now", past)), "now");
+        let before = MIN_INSTANT - Duration::nanoseconds(1);
+        assert_eq!(field(check_instant("now", before)), "now");
     }
 }

@@ -341,7 +341,7 @@ async fn local_midnight_edges() {
     for offset in ["+05:30", "-12:00", "+14:00", "+00:00", "-09:30"] {
         let o: UtcOffset = offset.parse().unwrap();
         for day in [date(2026, 10, 10), date(2026, 10, 11), date(2026, 10, 12)] {
-            let midnight = o.start_of(day);
+            let midnight = o.start_of(day).unwrap();
             for delta_ms in [-1_000, -1, 0, 1, 999] {
                 let created = midnight + Duration::milliseconds(delta_ms);
                 TicketFactory::new(merchant)

@@ -508,7 +508,8 @@ async fn offsets_and_window_edges() {
     for offset in ["-12:00", "+05:30", "+14:00", "-03:45", "+00:00"] {
         let o: UtcOffset = offset.parse().unwrap();
         let merchant = unique_merchant_id();
-        let local = |d: NaiveDate, h: i64, m: i64| o.start_of(d) + Duration::minutes(h * 60 + m);
+        let local =
+            |d: NaiveDate, h: i64, m: i64| o.start_of(d).unwrap() + Duration::minutes(h * 60 + m);
         for (c, r) in [
             (
                 local(date(2026, 10, 9), 23, 0),

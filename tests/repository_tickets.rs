@@ -148,7 +148,7 @@ async fn lookups_open_created_on_attention_and_sla() -> TestResult {
             expected.push(t.id);
         }
     }
-    let on_day = TicketFilter::new().created_on(day, plus2);
+    let on_day = TicketFilter::new().created_on(day, plus2)?;
     let got = REPO.list(&txn, a2, &on_day, &page).await?;
     assert_eq!(ids(&got.items), expected);
     let bad = FixedOffset::east_opt(15 * 3600).unwrap();
@@ -305,7 +305,7 @@ async fn deprecated_presets_are_list_with_the_filter_and_share_cursors() -> Test
     let now = at(10);
     let day = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
     let presets = [
-        TicketFilter::new().created_on(day, UtcOffset::UTC),
+        TicketFilter::new().created_on(day, UtcOffset::UTC)?,
         TicketFilter::urgent_or_old_high_priority(now, Duration::hours(1))?,
         TicketFilter::breaching_sla(Sla::FirstResponse, now),
     ];

@@ -64,6 +64,7 @@ impl ReportParams {
                 ));
             }
         }
+        crate::time::check_instant("now", self.now)?;
         if self.to <= self.from {
             return Err(Error::invalid_input(
                 "to",
@@ -82,8 +83,8 @@ impl ReportParams {
             from: self.from,
             to: self.to,
             offset: self.utc_offset,
-            start: self.utc_offset.start_of(self.from),
-            end: self.utc_offset.start_of(self.to),
+            start: self.utc_offset.start_of(self.from)?,
+            end: self.utc_offset.start_of(self.to)?,
             now: self.now,
         })
     }
@@ -186,7 +187,8 @@ mod tests {
         assert_eq!(w.days(), 1);
         assert_eq!(
             w.offset()
-                .local_date(Utc.with_ymd_and_hms(2026, 10, 2, 11, 59, 59).unwrap()),
+                .local_date(Utc.with_ymd_and_hms(2026, 10, 2, 11, 59, 59).unwrap())
+                .unwrap(),
             date(2026, 10, 1)
         );
     }

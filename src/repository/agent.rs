@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::keyset::CursorPage;
 use super::people::{self, Person};
+use super::savepoint::guarded;
 use crate::entity::agent;
 use crate::error::Result;
 use crate::ids::{AgentId, MerchantId};
@@ -98,7 +99,10 @@ pub trait AgentRepository: Send + Sync {
         merchant: MerchantId,
         id: AgentId,
     ) -> Result<agent::Model> {
-        people::get::<agent::Entity>(txn, merchant, id).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            people::get::<agent::Entity>(txn, merchant, id).await
+        })
+        .await
     }
 
     /// The agent with this Freshdesk id.
@@ -116,7 +120,10 @@ pub trait AgentRepository: Send + Sync {
         merchant: MerchantId,
         freshdesk_id: &str,
     ) -> Result<agent::Model> {
-        people::get_by_freshdesk_id::<agent::Entity>(txn, merchant, freshdesk_id).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            people::get_by_freshdesk_id::<agent::Entity>(txn, merchant, freshdesk_id).await
+        })
+        .await
     }
 
     /// The merchant's agents with these ids, in id order (ids it does not
@@ -134,7 +141,10 @@ pub trait AgentRepository: Send + Sync {
         merchant: MerchantId,
         ids: &[AgentId],
     ) -> Result<Vec<agent::Model>> {
-        people::get_many::<agent::Entity>(txn, merchant, ids).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            people::get_many::<agent::Entity>(txn, merchant, ids).await
+        })
+        .await
     }
 
     /// The local ids of these Freshdesk ids, for the ones the merchant has
@@ -152,7 +162,10 @@ pub trait AgentRepository: Send + Sync {
         merchant: MerchantId,
         freshdesk_ids: &[String],
     ) -> Result<BTreeMap<String, AgentId>> {
-        people::resolve_freshdesk_ids::<agent::Entity>(txn, merchant, freshdesk_ids).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            people::resolve_freshdesk_ids::<agent::Entity>(txn, merchant, freshdesk_ids).await
+        })
+        .await
     }
 
     /// A keyset page of the merchant's agents in id order, after `after` (a
@@ -173,7 +186,10 @@ pub trait AgentRepository: Send + Sync {
         after: Option<&str>,
         page_size: u64,
     ) -> Result<CursorPage<agent::Model>> {
-        people::list::<agent::Entity>(txn, merchant, after, page_size).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            people::list::<agent::Entity>(txn, merchant, after, page_size).await
+        })
+        .await
     }
 
     /// How many agents the merchant has.
@@ -185,13 +201,18 @@ pub trait AgentRepository: Send + Sync {
     /// [`Error::Database`](crate::Error::Database) when the query fails.
     #[tracing::instrument(skip_all, fields(merchant_id = %merchant))]
     async fn count(&self, txn: &DatabaseTransaction, merchant: MerchantId) -> Result<u64> {
-        people::count::<agent::Entity>(txn, merchant).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            people::count::<agent::Entity>(txn, merchant).await
+        })
+        .await
     }
 
     /// Inserts agents for the merchant; returns how many were inserted.
     ///
     /// Runs 1 `INSERT` per chunk of rows (as many as fit under the
     /// backend's bind-parameter limit); no per-row round trips.
+    /// A dropped call is undone whole by the next crate call on the
+    /// transaction ([cancellation](super#cancellation)).
     ///
     /// # Errors
     ///
@@ -206,7 +227,10 @@ pub trait AgentRepository: Send + Sync {
         merchant: MerchantId,
         rows: Vec<NewAgent>,
     ) -> Result<u64> {
-        people::insert_many::<agent::Entity>(txn, merchant, rows).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            people::insert_many::<agent::Entity>(txn, merchant, rows).await
+        })
+        .await
     }
 
     /// Inserts or updates by `(merchant_id, freshdesk_agent_id)`, for sync
@@ -216,6 +240,8 @@ pub trait AgentRepository: Send + Sync {
     ///
     /// Runs 1 `INSERT … ON CONFLICT DO UPDATE` (`ON DUPLICATE KEY UPDATE`
     /// on MariaDB) per chunk of rows.
+    /// A dropped call is undone whole by the next crate call on the
+    /// transaction ([cancellation](super#cancellation)).
     ///
     /// # Errors
     ///
@@ -228,13 +254,18 @@ pub trait AgentRepository: Send + Sync {
         merchant: MerchantId,
         rows: Vec<NewAgent>,
     ) -> Result<()> {
-        people::upsert_many::<agent::Entity>(txn, merchant, rows).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            people::upsert_many::<agent::Entity>(txn, merchant, rows).await
+        })
+        .await
     }
 
     /// Deletes these agents; returns how many were deleted.
     ///
     /// Runs 1 `DELETE` per chunk of ids, in a savepoint; 1 more statement
     /// when an id is missing, to name it.
+    /// A dropped call is undone whole by the next crate call on the
+    /// transaction ([cancellation](super#cancellation)).
     ///
     /// # Errors
     ///
@@ -250,7 +281,10 @@ pub trait AgentRepository: Send + Sync {
         merchant: MerchantId,
         ids: &[AgentId],
     ) -> Result<u64> {
-        people::delete::<agent::Entity>(txn, merchant, ids).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            people::delete::<agent::Entity>(txn, merchant, ids).await
+        })
+        .await
     }
 }
 

@@ -12,6 +12,17 @@ use super::savepoint::in_savepoint;
 use crate::entity::instant_value;
 use crate::error::{Error, Result};
 
+/// Sorts a batch by its rows' unique key, `(merchant_id, freshdesk_*_id)`
+/// (one merchant per call, so by the Freshdesk id), after validation (so
+/// errors still name the caller's row numbers) and before chunking: every
+/// write then takes its row locks in one order, and two transactions
+/// writing overlapping batches wait for each other instead of
+/// deadlocking. Updates and deletes by id lock in id order (`distinct`
+/// sorts them).
+pub(crate) fn lock_order<T>(rows: &mut [T], key: impl Fn(&T) -> &str) {
+    rows.sort_by(|a, b| key(a).cmp(key(b)));
+}
+
 /// Inserts `rows` with one multi-row `INSERT` per chunk, without `RETURNING`.
 /// Returns the number of rows written.
 pub(crate) async fn insert_chunked<A>(txn: &DatabaseTransaction, rows: Vec<A>) -> Result<u64>

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::keyset::CursorPage;
 use super::people::{self, Person};
+use super::savepoint::guarded;
 use crate::entity::contact;
 use crate::error::Result;
 use crate::ids::{ContactId, MerchantId};
@@ -98,7 +99,10 @@ pub trait ContactRepository: Send + Sync {
         merchant: MerchantId,
         id: ContactId,
     ) -> Result<contact::Model> {
-        people::get::<contact::Entity>(txn, merchant, id).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            people::get::<contact::Entity>(txn, merchant, id).await
+        })
+        .await
     }
 
     /// The contact with this Freshdesk id.
@@ -116,7 +120,10 @@ pub trait ContactRepository: Send + Sync {
         merchant: MerchantId,
         freshdesk_id: &str,
     ) -> Result<contact::Model> {
-        people::get_by_freshdesk_id::<contact::Entity>(txn, merchant, freshdesk_id).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            people::get_by_freshdesk_id::<contact::Entity>(txn, merchant, freshdesk_id).await
+        })
+        .await
     }
 
     /// The merchant's contacts with these ids, in id order (ids it does not
@@ -134,7 +141,10 @@ pub trait ContactRepository: Send + Sync {
         merchant: MerchantId,
         ids: &[ContactId],
     ) -> Result<Vec<contact::Model>> {
-        people::get_many::<contact::Entity>(txn, merchant, ids).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            people::get_many::<contact::Entity>(txn, merchant, ids).await
+        })
+        .await
     }
 
     /// The local ids of these Freshdesk ids, for the ones the merchant has
@@ -152,7 +162,10 @@ pub trait ContactRepository: Send + Sync {
         merchant: MerchantId,
         freshdesk_ids: &[String],
     ) -> Result<BTreeMap<String, ContactId>> {
-        people::resolve_freshdesk_ids::<contact::Entity>(txn, merchant, freshdesk_ids).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            people::resolve_freshdesk_ids::<contact::Entity>(txn, merchant, freshdesk_ids).await
+        })
+        .await
     }
 
     /// A keyset page of the merchant's contacts in id order, after `after` (a
@@ -173,7 +186,10 @@ pub trait ContactRepository: Send + Sync {
         after: Option<&str>,
         page_size: u64,
     ) -> Result<CursorPage<contact::Model>> {
-        people::list::<contact::Entity>(txn, merchant, after, page_size).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            people::list::<contact::Entity>(txn, merchant, after, page_size).await
+        })
+        .await
     }
 
     /// How many contacts the merchant has.
@@ -185,13 +201,18 @@ pub trait ContactRepository: Send + Sync {
     /// [`Error::Database`](crate::Error::Database) when the query fails.
     #[tracing::instrument(skip_all, fields(merchant_id = %merchant))]
     async fn count(&self, txn: &DatabaseTransaction, merchant: MerchantId) -> Result<u64> {
-        people::count::<contact::Entity>(txn, merchant).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            people::count::<contact::Entity>(txn, merchant).await
+        })
+        .await
     }
 
     /// Inserts contacts for the merchant; returns how many were inserted.
     ///
     /// Runs 1 `INSERT` per chunk of rows (as many as fit under the
     /// backend's bind-parameter limit); no per-row round trips.
+    /// A dropped call is undone whole by the next crate call on the
+    /// transaction ([cancellation](super#cancellation)).
     ///
     /// # Errors
     ///
@@ -206,7 +227,10 @@ pub trait ContactRepository: Send + Sync {
         merchant: MerchantId,
         rows: Vec<NewContact>,
     ) -> Result<u64> {
-        people::insert_many::<contact::Entity>(txn, merchant, rows).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            people::insert_many::<contact::Entity>(txn, merchant, rows).await
+        })
+        .await
     }
 
     /// Inserts or updates by `(merchant_id, freshdesk_contact_id)`, for sync
@@ -216,6 +240,8 @@ pub trait ContactRepository: Send + Sync {
     ///
     /// Runs 1 `INSERT … ON CONFLICT DO UPDATE` (`ON DUPLICATE KEY UPDATE`
     /// on MariaDB) per chunk of rows.
+    /// A dropped call is undone whole by the next crate call on the
+    /// transaction ([cancellation](super#cancellation)).
     ///
     /// # Errors
     ///
@@ -228,13 +254,18 @@ pub trait ContactRepository: Send + Sync {
         merchant: MerchantId,
         rows: Vec<NewContact>,
     ) -> Result<()> {
-        people::upsert_many::<contact::Entity>(txn, merchant, rows).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            people::upsert_many::<contact::Entity>(txn, merchant, rows).await
+        })
+        .await
     }
 
     /// Deletes these contacts; returns how many were deleted.
     ///
     /// Runs 1 `DELETE` per chunk of ids, in a savepoint; 1 more statement
     /// when an id is missing, to name it.
+    /// A dropped call is undone whole by the next crate call on the
+    /// transaction ([cancellation](super#cancellation)).
     ///
     /// # Errors
     ///
@@ -250,7 +281,10 @@ pub trait ContactRepository: Send + Sync {
         merchant: MerchantId,
         ids: &[ContactId],
     ) -> Result<u64> {
-        people::delete::<contact::Entity>(txn, merchant, ids).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            people::delete::<contact::Entity>(txn, merchant, ids).await
+        })
+        .await
     }
 }
 

@@ -14,7 +14,8 @@ use crate::entity::enums::{Priority, TicketStatus};
 use crate::entity::{instant_value, ticket};
 use crate::error::{Error, Result};
 use crate::ids::{AgentId, ContactId};
-use crate::time::UtcOffset;
+use crate::repository::validate::{MAX_JSON_BYTES, check_lookup};
+use crate::time::{MIN_INSTANT, UtcOffset, check_instant, clamp_instant};
 
 /// Which service-level deadline a ticket breaches.
 ///
@@ -123,13 +124,21 @@ impl TicketFilter {
     /// use freshdesk_store::repository::TicketFilter;
     ///
     /// let day = NaiveDate::from_ymd_opt(2026, 10, 2).unwrap();
-    /// let filter = TicketFilter::new().created_on(day, "+02:00".parse()?);
+    /// let filter = TicketFilter::new().created_on(day, "+02:00".parse()?)?;
     /// assert_eq!(filter.created_from.unwrap().to_rfc3339(), "2026-10-01T22:00:00+00:00");
+    /// assert!(TicketFilter::new().created_on(NaiveDate::MAX, "+14:00".parse()?).is_err());
     /// # Ok::<(), freshdesk_store::Error>(())
     /// ```
-    pub fn created_on(self, date: NaiveDate, offset: UtcOffset) -> Self {
-        let (from, before) = offset.day(date);
-        self.created_between(from, before)
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] (`date`) for a date outside
+    /// `1000-01-01..=9999-12-31` (the [supported range](crate::time)).
+    pub fn created_on(self, date: NaiveDate, offset: UtcOffset) -> Result<Self> {
+        let (from, before) = offset.day(date)?;
+        // The first and last day's bounds may lie a few hours outside the
+        // supported range; no stored row does, so clamping matches the same rows.
+        Ok(self.created_between(clamp_instant(from), clamp_instant(before)))
     }
 
     /// The seed guide's "needs attention" tickets: urgent, or high priority
@@ -138,7 +147,10 @@ impl TicketFilter {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`] (`older_than`) for a negative duration.
+    /// [`Error::InvalidInput`] (`older_than`) for a negative duration,
+    /// (`now`) for an instant outside the [supported range](crate::time).
+    /// A duration reaching past the range's start matches the urgent
+    /// tickets only, as no stored ticket is older.
     pub fn urgent_or_old_high_priority(now: DateTime<Utc>, older_than: Duration) -> Result<Self> {
         if older_than < Duration::zero() {
             return Err(Error::invalid_input(
@@ -146,8 +158,12 @@ impl TicketFilter {
                 format!("must not be negative, got {older_than}"),
             ));
         }
+        check_instant("now", now)?;
+        let cutoff = now
+            .checked_sub_signed(older_than)
+            .map_or(MIN_INSTANT, clamp_instant);
         Ok(Self {
-            urgent_or_high_created_before: Some(now - older_than),
+            urgent_or_high_created_before: Some(cutoff),
             ..Self::default()
         })
     }
@@ -189,8 +205,40 @@ impl TicketFilter {
         serde_json::to_string(self).unwrap_or_default()
     }
 
-    /// The filter's predicates (the merchant predicate is added by the caller, first).
-    pub(crate) fn condition(&self, backend: DbBackend) -> Condition {
+    /// Checks every value the filter compares, before any is sent: its
+    /// instants in the [supported range](crate::time), the tag a Freshdesk
+    /// tag without a NUL character.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] naming the field (`created_from`,
+    /// `created_before`, `urgent_or_high_created_before`, `breaching.now`,
+    /// `tag`).
+    pub fn validate(&self) -> Result<()> {
+        let instants = [
+            ("created_from", self.created_from),
+            ("created_before", self.created_before),
+            (
+                "urgent_or_high_created_before",
+                self.urgent_or_high_created_before,
+            ),
+            ("breaching.now", self.breaching.map(|b| b.now)),
+        ];
+        for (field, at) in instants {
+            if let Some(at) = at {
+                check_instant(field, at)?;
+            }
+        }
+        if let Some(tag) = &self.tag {
+            check_lookup("tag", tag, MAX_JSON_BYTES)?;
+        }
+        Ok(())
+    }
+
+    /// The filter's predicates (the merchant predicate is added by the
+    /// caller, first), after [`validate`](Self::validate).
+    pub(crate) fn condition(&self, backend: DbBackend) -> Result<Condition> {
+        self.validate()?;
         use ticket::Column as T;
         let mut cond = Condition::all();
         if !self.statuses.is_empty() {
@@ -229,7 +277,7 @@ impl TicketFilter {
         if let Some(breach) = self.breaching {
             cond = cond.add(sla_condition(breach));
         }
-        cond
+        Ok(cond)
     }
 }
 

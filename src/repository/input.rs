@@ -7,17 +7,27 @@
 //! character: PostgreSQL cannot store one, so every backend rejects it the
 //! same way, with [`Error::InvalidInput`] naming the field, before
 //! anything is sent.
+//!
+//! Likewise every timestamp must lie in the [supported range](crate::time)
+//! (`1000-01-01T00:00:00Z..=9999-12-31T23:59:59.999999Z`), and
+//! `custom_fields` must be nested at most
+//! [`MAX_JSON_DEPTH`](super::MAX_JSON_DEPTH) levels deep and serialize to
+//! at most [`MAX_JSON_BYTES`](super::MAX_JSON_BYTES) (as must the `tags`
+//! array): a deeper document is refused by MariaDB and, stored on
+//! PostgreSQL or SQLite, would make every page holding its row fail to
+//! load.
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, NotSet};
 use serde::{Deserialize, Serialize};
 
-use super::validate::{check_freshdesk_id, check_json_text, check_text};
+use super::validate::{MAX_JSON_BYTES, check_freshdesk_id, check_json, check_text};
 use crate::entity::enums::{Priority, Source, TicketStatus};
 use crate::entity::{conversation, rating, ticket};
 use crate::error::{Error, Result};
 use crate::ids::{AgentId, ContactId, MerchantId, TicketId};
+use crate::time::check_row_instant;
 
 /// Truncates to whole microseconds: what PostgreSQL and MariaDB store, so
 /// every backend reads back the same instant.
@@ -101,8 +111,30 @@ impl NewTicket {
     pub(crate) fn validate(&self, index: usize) -> Result<()> {
         check_freshdesk_id("freshdesk_ticket_id", index, &self.freshdesk_ticket_id)?;
         check_text("subject", index, &self.subject)?;
+        let instants = [
+            ("created_at", Some(self.created_at)),
+            ("updated_at", Some(self.updated_at)),
+            ("first_responded_at", self.first_responded_at),
+            ("fr_due_by", self.fr_due_by),
+            ("due_by", self.due_by),
+            ("resolved_at", self.resolved_at),
+            ("closed_at", self.closed_at),
+        ];
+        for (field, at) in instants {
+            if let Some(at) = at {
+                check_row_instant(field, index, at)?;
+            }
+        }
+        let mut tags_bytes = 2_usize;
         for tag in &self.tags {
             check_text("tags", index, tag)?;
+            tags_bytes = tags_bytes.saturating_add(tag.len().saturating_add(3));
+        }
+        if tags_bytes > MAX_JSON_BYTES {
+            return Err(Error::invalid_input(
+                "tags",
+                format!("row {index}: must be at most {MAX_JSON_BYTES} bytes as JSON"),
+            ));
         }
         if !self.custom_fields.is_object() {
             return Err(Error::invalid_input(
@@ -110,7 +142,7 @@ impl NewTicket {
                 format!("row {index}: must be a JSON object"),
             ));
         }
-        check_json_text("custom_fields", index, &self.custom_fields)
+        check_json("custom_fields", index, &self.custom_fields)
     }
 
     pub(crate) fn into_active(self, merchant: MerchantId) -> ticket::ActiveModel {
@@ -189,7 +221,8 @@ impl NewConversation {
             index,
             &self.freshdesk_conversation_id,
         )?;
-        check_text("body", index, &self.body)
+        check_text("body", index, &self.body)?;
+        check_row_instant("created_at", index, self.created_at)
     }
 
     pub(crate) fn into_active(self, merchant: MerchantId) -> conversation::ActiveModel {
@@ -242,7 +275,8 @@ impl NewRating {
 
     pub(crate) fn validate(&self, index: usize) -> Result<()> {
         check_freshdesk_id("freshdesk_rating_id", index, &self.freshdesk_rating_id)?;
-        check_text("feedback", index, self.feedback.as_deref().unwrap_or(""))
+        check_text("feedback", index, self.feedback.as_deref().unwrap_or(""))?;
+        check_row_instant("created_at", index, self.created_at)
     }
 
     pub(crate) fn into_active(self, merchant: MerchantId) -> rating::ActiveModel {

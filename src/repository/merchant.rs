@@ -10,7 +10,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use super::savepoint::in_savepoint;
+use super::savepoint::{guarded, in_savepoint};
 use super::scope::{MerchantScoped, scoped, scoped_delete, scoped_update};
 use crate::entity::{agent, contact, conversation, rating, ticket};
 use crate::error::{ConflictKind, Error, Result};
@@ -57,6 +57,12 @@ pub struct MovedRows {
 /// (`freshdesk_sync_state`) stay with `from`: the moved merchant's next
 /// sync starts from the beginning, which newest-wins makes harmless.
 ///
+/// # Cancellation
+///
+/// The move runs in one savepoint: a dropped call is undone whole by the
+/// next crate call on the transaction or by
+/// [`undo_cancelled`](super::undo_cancelled) ([more](super#cancellation)).
+///
 /// # Errors
 ///
 /// [`Error::InvalidInput`] when `from == to`; [`Error::Conflict`] of kind
@@ -75,17 +81,20 @@ pub async fn migrate_merchant_data(
             format!("the target merchant must differ from the source, both are {from}"),
         ));
     }
-    let moved = in_savepoint(txn, async |sp: &DatabaseTransaction| {
-        move_all(sp, from, to).await
-    })
-    .await;
-    match moved {
-        Err(err) if err.is_conflict(ConflictKind::Unique) => {
-            // The savepoint is rolled back; the transaction is usable again.
-            Err(find_conflict(txn, from, to).await?.unwrap_or(err))
+    guarded(txn, async |txn: &DatabaseTransaction| {
+        let moved = in_savepoint(txn, async |sp: &DatabaseTransaction| {
+            move_all(sp, from, to).await
+        })
+        .await;
+        match moved {
+            Err(err) if err.is_conflict(ConflictKind::Unique) => {
+                // The savepoint is rolled back; the transaction is usable again.
+                Err(find_conflict(txn, from, to).await?.unwrap_or(err))
+            }
+            other => other,
         }
-        other => other,
-    }
+    })
+    .await
 }
 
 async fn move_all(sp: &DatabaseTransaction, from: MerchantId, to: MerchantId) -> Result<MovedRows> {

@@ -62,6 +62,27 @@
 //! - Every call runs in a `tracing` span named after the method, with the
 //!   merchant id as the `merchant_id` field.
 //!
+//! # Cancellation
+//!
+//! Dropping a call's future (a request timeout, `tokio::select!`, a client
+//! disconnect) never loses or commits the caller's earlier writes, and
+//! never leaves later statements autocommitting:
+//!
+//! - A read, or a write of one statement, leaves the transaction as it
+//!   was before the call.
+//! - A write of several statements (every bulk write, `set_status`,
+//!   `mark_processed`, `delete`, [`migrate_merchant_data`]) runs in a
+//!   savepoint the crate issues itself; a dropped call's statements are
+//!   undone by the next crate call on the same transaction, or by
+//!   [`undo_cancelled`] (call it before your own statements or `commit()`
+//!   after a timeout). Either way the transaction is then exactly as it was
+//!   before the dropped call.
+//! - On MariaDB, a statement with bound parameters dropped mid-flight can
+//!   leave the connection out of step (sqlx 0.9): the next crate call
+//!   notices, closes the connection, and fails with
+//!   [`Error::ConnectionLost`](crate::Error::ConnectionLost); the
+//!   transaction is gone and nothing of it was committed.
+//!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> freshdesk_store::Result<()> {
@@ -113,3 +134,4 @@ pub use ticket::{
     MAX_CHILDREN_PER_TICKET, MAX_TICKETS_WITH_CHILDREN, SeaTicketRepository, TicketRepository,
     TicketSummary, TicketWithChildren,
 };
+pub use validate::{MAX_JSON_BYTES, MAX_JSON_DEPTH};

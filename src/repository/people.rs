@@ -13,13 +13,15 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, TryGetable,
 };
 
-use super::bulk::{insert_chunked, write_chunked};
+use super::bulk::{insert_chunked, lock_order, write_chunked};
 use super::keyset::CursorPage;
 use super::keyset::cursor::{KeyKind, KeyValue, decode_cursor, encode_cursor, fingerprint};
 use super::limits::ids_per_statement;
 use super::page::check_page_size;
 use super::scope::{MerchantScoped, delete_by_ids, distinct, scoped};
-use super::validate::{check_freshdesk_id, check_text, check_unique_in_batch};
+use super::validate::{
+    MAX_FRESHDESK_ID_BYTES, check_freshdesk_id, check_lookup, check_text, check_unique_in_batch,
+};
 use crate::error::{Error, Result};
 use crate::ids::MerchantId;
 
@@ -73,6 +75,7 @@ pub(crate) async fn get_by_freshdesk_id<P: Person>(
     merchant: MerchantId,
     freshdesk_id: &str,
 ) -> Result<P::Model> {
+    check_lookup(P::FRESHDESK_FIELD, freshdesk_id, MAX_FRESHDESK_ID_BYTES)?;
     scoped::<P>(merchant)
         .filter(P::freshdesk_col().eq(freshdesk_id))
         .one(txn)
@@ -104,6 +107,9 @@ pub(crate) async fn resolve_freshdesk_ids<P: Person>(
     merchant: MerchantId,
     freshdesk_ids: &[String],
 ) -> Result<BTreeMap<String, P::Id>> {
+    for id in freshdesk_ids {
+        check_lookup("freshdesk_ids", id, MAX_FRESHDESK_ID_BYTES)?;
+    }
     let mut out = BTreeMap::new();
     for chunk in freshdesk_ids.chunks(ids_per_statement(txn.get_database_backend())) {
         let rows: Vec<(String, P::Id)> = scoped::<P>(merchant)
@@ -129,7 +135,7 @@ pub(crate) async fn list<P: Person>(
     let fp = fingerprint(merchant, "id_asc", P::PLURAL);
     let mut select = scoped::<P>(merchant);
     if let Some(cursor) = after
-        && let [KeyValue::Int(last)] = decode_cursor(cursor, fp, &[KeyKind::Int])?[..]
+        && let [KeyValue::Int(last)] = decode_cursor(cursor, fp, &[KeyKind::Id])?[..]
     {
         select = select.filter(P::id_col().gt(last));
     }
@@ -159,11 +165,12 @@ pub(crate) async fn count<P: Person>(
 pub(crate) async fn insert_many<P: Person>(
     txn: &DatabaseTransaction,
     merchant: MerchantId,
-    rows: Vec<P::New>,
+    mut rows: Vec<P::New>,
 ) -> Result<u64> {
     for (i, row) in rows.iter().enumerate() {
         validate::<P>(row, i)?;
     }
+    lock_order(&mut rows, |r| P::fields(r).0);
     let rows = rows.into_iter().map(|r| P::active(r, merchant)).collect();
     insert_chunked(txn, rows).await
 }
@@ -177,6 +184,8 @@ pub(crate) async fn upsert_many<P: Person>(
         validate::<P>(row, i)?;
     }
     check_unique_in_batch(P::FRESHDESK_FIELD, rows.iter().map(|r| P::fields(r).0))?;
+    let mut rows = rows;
+    lock_order(&mut rows, |r| P::fields(r).0);
     let rows = rows.into_iter().map(|r| P::active(r, merchant)).collect();
     // Never `merchant_id`: an upsert cannot move a row to another merchant.
     let on_conflict = OnConflict::columns([P::merchant_col(), P::freshdesk_col()])

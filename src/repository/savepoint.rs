@@ -147,7 +147,6 @@ where
 /// Runs one crate call on the caller's transaction: first [`settle`]s
 /// what an earlier dropped call left, then `work`; if this call is dropped
 /// before `work` finishes, the next call settles it in turn.
-#[allow(dead_code)] // Wired into every repository call with the repository split.
 pub(crate) async fn guarded<T, F>(txn: &DatabaseTransaction, work: F) -> Result<T>
 where
     F: AsyncFnOnce(&DatabaseTransaction) -> Result<T>,

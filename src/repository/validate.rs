@@ -7,6 +7,18 @@ use std::collections::BTreeSet;
 
 use crate::error::{Error, Result};
 
+/// The longest Freshdesk id stored (MariaDB's `VARCHAR(255)`).
+pub(crate) const MAX_FRESHDESK_ID_BYTES: usize = 255;
+
+/// The deepest nesting of a JSON document the crate writes
+/// (`custom_fields`): 32 levels, MariaDB's own limit for its JSON
+/// functions. A scalar or an empty array is depth 1.
+pub const MAX_JSON_DEPTH: usize = 32;
+
+/// The largest serialized JSON document the crate writes (`custom_fields`,
+/// and the `tags` array): 256 KiB.
+pub const MAX_JSON_BYTES: usize = 256 * 1024;
+
 /// Checks a Freshdesk id: non-empty, at most 255 bytes (MariaDB stores
 /// them as `VARCHAR(255)`), and without a NUL character.
 pub(crate) fn check_freshdesk_id(field: &'static str, index: usize, id: &str) -> Result<()> {
@@ -23,6 +35,27 @@ pub(crate) fn check_freshdesk_id(field: &'static str, index: usize, id: &str) ->
         ));
     }
     check_text(field, index, id)
+}
+
+/// Checks a value a read looks up or compares (a Freshdesk id, a tag):
+/// at most `max_len` bytes (longer values are never stored) and without a
+/// NUL character, which PostgreSQL refuses in `text` with an error that
+/// aborts the caller's transaction. An empty value is allowed (it finds
+/// nothing).
+pub(crate) fn check_lookup(field: &'static str, value: &str, max_len: usize) -> Result<()> {
+    if value.len() > max_len {
+        return Err(Error::invalid_input(
+            field,
+            format!("must be at most {max_len} bytes, got {}", value.len()),
+        ));
+    }
+    if value.contains('\0') {
+        return Err(Error::invalid_input(
+            field,
+            "must not contain a NUL character",
+        ));
+    }
+    Ok(())
 }
 
 /// Checks that no Freshdesk id appears twice in one upsert batch (an upsert
@@ -55,27 +88,75 @@ pub(crate) fn check_text(field: &'static str, index: usize, value: &str) -> Resu
     Ok(())
 }
 
-/// [`check_text`] on every string and object key of a JSON document
-/// (walked without recursion, so any depth is safe).
-pub(crate) fn check_json_text(
+/// [`check_text`] on every string and object key of a JSON document, and
+/// its bounds: at most [`MAX_JSON_DEPTH`] levels deep and at most
+/// [`MAX_JSON_BYTES`] serialized (walked without recursion, so any depth is
+/// safe to check).
+pub(crate) fn check_json(
     field: &'static str,
     index: usize,
     value: &serde_json::Value,
 ) -> Result<()> {
     use serde_json::Value;
-    let mut pending = vec![value];
-    while let Some(value) = pending.pop() {
+    let mut pending = vec![(value, 1_usize)];
+    while let Some((value, depth)) = pending.pop() {
+        if depth > MAX_JSON_DEPTH {
+            return Err(Error::invalid_input(
+                field,
+                format!("row {index}: must be nested at most {MAX_JSON_DEPTH} levels deep"),
+            ));
+        }
         match value {
             Value::String(s) => check_text(field, index, s)?,
-            Value::Array(items) => pending.extend(items),
+            Value::Array(items) => pending.extend(items.iter().map(|item| (item, depth + 1))),
             Value::Object(map) => {
                 for (key, item) in map {
                     check_text(field, index, key)?;
-                    pending.push(item);
+                    pending.push((item, depth + 1));
                 }
             }
             Value::Null | Value::Bool(_) | Value::Number(_) => {}
         }
     }
+    // Shallow now, so serializing cannot recurse deeply.
+    let bytes = serde_json::to_vec(value).map_or(usize::MAX, |text| text.len());
+    if bytes > MAX_JSON_BYTES {
+        return Err(Error::invalid_input(
+            field,
+            format!("row {index}: must be at most {MAX_JSON_BYTES} bytes as JSON, got {bytes}"),
+        ));
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nested(levels: usize) -> serde_json::Value {
+        let mut value = serde_json::json!(1);
+        for _ in 1..levels {
+            value = serde_json::json!({ "a": value });
+        }
+        value
+    }
+
+    #[test]
+    fn json_depth_and_size_are_bounded() {
+        assert!(check_json("custom_fields", 0, &nested(MAX_JSON_DEPTH)).is_ok());
+        for bad in [nested(MAX_JSON_DEPTH + 1), nested(200)] {
+            let err = check_json("custom_fields", 3, &bad).unwrap_err();
+            assert!(
+                matches!(err, Error::InvalidInput { field: "custom_fields", ref reason } if reason.contains("row 3")),
+                "{err}"
+            );
+        }
+        let big = serde_json::json!({ "k": "x".repeat(MAX_JSON_BYTES) });
+        assert!(check_json("custom_fields", 0, &big).is_err());
+        let fits = serde_json::json!({ "k": "x".repeat(MAX_JSON_BYTES - 16) });
+        assert!(check_json("custom_fields", 0, &fits).is_ok());
+        assert!(check_lookup("tag", "a\0b", 10).is_err());
+        assert!(check_lookup("tag", "ab", 1).is_err());
+        assert!(check_lookup("tag", "", 1).is_ok());
+    }
 }

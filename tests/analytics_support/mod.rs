@@ -59,11 +59,11 @@ pub fn business_seconds(
         return -business_seconds(hours, offset, b, a);
     }
     let mut nanos: i128 = 0;
-    let mut day = offset.local_date(a);
-    let last = offset.local_date(b);
+    let mut day = offset.local_date(a).unwrap();
+    let last = offset.local_date(b).unwrap();
     while day <= last {
         if let Some((s, e)) = hours.working_interval_on(day) {
-            let midnight = offset.start_of(day);
+            let midnight = offset.start_of(day).unwrap();
             let ws = midnight + Duration::seconds(i64::from(s));
             let we = midnight + Duration::seconds(i64::from(e));
             let (lo, hi) = (ws.max(a), we.min(b));

@@ -1,11 +1,21 @@
 //! The cursor codec: a position in a sort order (the values of its key
 //! columns) as an opaque, URL-safe string, bound by a fingerprint to the
 //! merchant, sort order and query it was made for.
+//!
+//! A cursor is not a secret and not signed: it is the hex encoding of the
+//! last row's sort key values (its id, and its `created_at`, `updated_at`
+//! or priority) and an unkeyed hash of the merchant, sort order and filter.
+//! Anyone can decode or forge one, so every decoded value is checked
+//! before it is used: timestamps inside the [supported range](crate::time),
+//! ids above 0, priority codes within 32 bits, one value of the right kind
+//! per key column. A forged cursor can only ask for rows after an
+//! arbitrary position of the same merchant's list.
 
 use chrono::{DateTime, Utc};
 
 use crate::error::{Error, Result};
 use crate::ids::MerchantId;
+use crate::time::check_instant;
 
 /// A value of a sort key, as a cursor carries it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,15 +27,22 @@ pub(crate) enum KeyValue {
 /// The kind of a sort key column, to check a decoded cursor against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum KeyKind {
-    Int,
+    /// A row id: above 0.
+    Id,
+    /// A 32-bit code (a priority).
+    Int32,
+    /// An instant in the supported range.
     Ts,
 }
 
-impl KeyValue {
-    fn kind(self) -> KeyKind {
-        match self {
-            KeyValue::Int(_) => KeyKind::Int,
-            KeyValue::Ts(_) => KeyKind::Ts,
+impl KeyKind {
+    /// Whether a decoded value may stand in a column of this kind.
+    fn accepts(self, value: KeyValue) -> bool {
+        match (self, value) {
+            (KeyKind::Id, KeyValue::Int(n)) => n > 0,
+            (KeyKind::Int32, KeyValue::Int(n)) => i32::try_from(n).is_ok(),
+            (KeyKind::Ts, KeyValue::Ts(at)) => check_instant("cursor", at).is_ok(),
+            _ => false,
         }
     }
 }
@@ -104,8 +121,13 @@ pub(crate) fn decode_cursor(
         .map(parse_value)
         .collect::<Option<Vec<KeyValue>>>()
         .ok_or_else(|| bad_cursor("malformed cursor"))?;
-    if values.len() != kinds.len() || values.iter().zip(kinds).any(|(v, k)| v.kind() != *k) {
+    if values.len() != kinds.len() {
         return Err(bad_cursor("cursor does not match the sort order"));
+    }
+    if values.iter().zip(kinds).any(|(v, k)| !k.accepts(*v)) {
+        return Err(bad_cursor(
+            "cursor holds a value out of range or of the wrong kind for the sort order",
+        ));
     }
     Ok(values)
 }
@@ -130,12 +152,36 @@ mod tests {
         let values = [KeyValue::Ts(t), KeyValue::Int(42)];
         let c = encode_cursor(fp, &values);
         assert!(c.bytes().all(|b| b.is_ascii_hexdigit()));
-        let kinds = [KeyKind::Ts, KeyKind::Int];
+        let kinds = [KeyKind::Ts, KeyKind::Id];
         assert_eq!(decode_cursor(&c, fp, &kinds).unwrap(), values);
 
         let other = fingerprint(MerchantId::new(8).unwrap(), "created_desc", "all");
         assert!(decode_cursor(&c, other, &kinds).is_err());
-        assert!(decode_cursor(&c, fp, &[KeyKind::Int, KeyKind::Int]).is_err());
+        assert!(decode_cursor(&c, fp, &[KeyKind::Id, KeyKind::Id]).is_err());
+        // Forged values of the right kind but out of range.
+        let forged = [
+            [
+                KeyValue::Ts(DateTime::from_timestamp(-283_000_000_000, 0).unwrap()),
+                KeyValue::Int(1),
+            ],
+            [KeyValue::Ts(DateTime::<Utc>::MAX_UTC), KeyValue::Int(1)],
+            [KeyValue::Ts(t), KeyValue::Int(0)],
+            [KeyValue::Ts(t), KeyValue::Int(i64::MIN)],
+        ];
+        for values in forged {
+            let c = encode_cursor(fp, &values);
+            assert!(matches!(
+                decode_cursor(&c, fp, &kinds),
+                Err(Error::InvalidInput {
+                    field: "cursor",
+                    ..
+                })
+            ));
+        }
+        let prio = encode_cursor(fp, &[KeyValue::Int(i64::from(i32::MAX) + 1)]);
+        assert!(decode_cursor(&prio, fp, &[KeyKind::Int32]).is_err());
+        let prio = encode_cursor(fp, &[KeyValue::Int(-3)]);
+        assert!(decode_cursor(&prio, fp, &[KeyKind::Int32]).is_ok());
         for junk in ["", "zz", "abc", "6331", &"a".repeat(2000)] {
             let err = decode_cursor(junk, fp, &kinds).unwrap_err();
             assert!(

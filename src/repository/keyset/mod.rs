@@ -36,6 +36,15 @@ pub struct CursorPage<T> {
     /// The rows of this page, in the requested order.
     pub items: Vec<T>,
     /// An opaque cursor to the next page, `None` when this is the last page.
+    ///
+    /// Opaque but not secret: it reveals the sort key values of this
+    /// page's last row (its id, and its `created_at`, `updated_at` or
+    /// priority) and is not signed, so anyone can decode or forge one. A
+    /// cursor is only accepted with the merchant, sort order and filter it
+    /// was made for, and every value decoded from one is range-checked
+    /// ([`Error::InvalidInput`](crate::Error::InvalidInput) for `cursor`),
+    /// so a forged cursor can at most start a page at another position of
+    /// the same list. Cursors survive restarts and work on every instance.
     pub next_cursor: Option<String>,
 }
 

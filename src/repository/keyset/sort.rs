@@ -72,7 +72,8 @@ impl KeyCol {
     pub(crate) fn kind(self) -> KeyKind {
         match self {
             KeyCol::CreatedAt | KeyCol::UpdatedAt => KeyKind::Ts,
-            KeyCol::Priority | KeyCol::Id => KeyKind::Int,
+            KeyCol::Priority => KeyKind::Int32,
+            KeyCol::Id => KeyKind::Id,
         }
     }
 

@@ -344,7 +344,7 @@ pub trait TicketRepository: Send + Sync {
     /// ticket has one; 1 per chunk of distinct ids), 1 that checks the
     /// responders exist (likewise), then 1 `INSERT` per chunk of rows (1,638
     /// tickets on SQLite, 3,276 on PostgreSQL and MariaDB); no per-row round
-    /// trips.
+    /// trips. Cancellation: a dropped call is undone whole ([how](super#cancellation)).
     ///
     /// # Errors
     ///
@@ -368,7 +368,7 @@ pub trait TicketRepository: Send + Sync {
     ///
     /// Runs the same statements as [`insert_many`](Self::insert_many), each
     /// `INSERT` with `ON CONFLICT … DO UPDATE` (`ON DUPLICATE KEY UPDATE` on
-    /// MariaDB).
+    /// MariaDB). Cancellation: as [`insert_many`](Self::insert_many).
     ///
     /// # Errors
     ///
@@ -385,7 +385,7 @@ pub trait TicketRepository: Send + Sync {
     ///
     /// Runs 1 statement that checks the tickets exist (1 per chunk of
     /// distinct ticket ids; none for an empty batch), then 1 `INSERT` per
-    /// chunk of rows.
+    /// chunk of rows. Cancellation: as [`insert_many`](Self::insert_many).
     ///
     /// # Errors
     ///
@@ -404,7 +404,7 @@ pub trait TicketRepository: Send + Sync {
     /// freshdesk_conversation_id)`; idempotent.
     ///
     /// Runs the same statements as
-    /// [`insert_conversations`](Self::insert_conversations).
+    /// [`insert_conversations`](Self::insert_conversations), cancelled alike.
     ///
     /// # Errors
     ///
@@ -420,7 +420,7 @@ pub trait TicketRepository: Send + Sync {
     /// Inserts satisfaction ratings; returns how many were inserted.
     ///
     /// Runs 1 statement that checks the tickets exist, then 1 `INSERT` per
-    /// chunk of rows.
+    /// chunk of rows. Cancellation: as [`insert_many`](Self::insert_many).
     ///
     /// # Errors
     ///
@@ -435,7 +435,7 @@ pub trait TicketRepository: Send + Sync {
     /// Inserts or updates ratings by `(merchant_id, freshdesk_rating_id)`;
     /// idempotent.
     ///
-    /// Runs the same statements as [`insert_ratings`](Self::insert_ratings).
+    /// Runs the same statements as [`insert_ratings`](Self::insert_ratings), cancelled alike.
     ///
     /// # Errors
     ///
@@ -452,7 +452,7 @@ pub trait TicketRepository: Send + Sync {
     /// `updated_at` a later sync brings).
     ///
     /// Runs 1 `UPDATE` per chunk of ids, in a savepoint; 1 more statement
-    /// when an id is missing, to name it.
+    /// when an id is missing, to name it. Cancellation: as [`insert_many`](Self::insert_many).
     ///
     /// # Errors
     ///
@@ -468,7 +468,7 @@ pub trait TicketRepository: Send + Sync {
 
     /// Sets `processed` on these tickets; returns how many were updated.
     ///
-    /// Runs 1 `UPDATE` per chunk of ids, as [`set_status`](Self::set_status).
+    /// Runs 1 `UPDATE` per chunk of ids, and is cancelled, as [`set_status`](Self::set_status).
     ///
     /// # Errors
     ///
@@ -484,7 +484,7 @@ pub trait TicketRepository: Send + Sync {
     /// returns how many tickets were deleted.
     ///
     /// Runs 1 `DELETE` per chunk of ids, in a savepoint; 1 more statement
-    /// when an id is missing, to name it.
+    /// when an id is missing, to name it. Cancellation: as [`insert_many`](Self::insert_many).
     ///
     /// # Errors
     ///

@@ -23,7 +23,9 @@ use crate::repository::keyset::{
 };
 use crate::repository::limits::ids_per_statement;
 use crate::repository::page::{Page, check_page_size};
+use crate::repository::savepoint::guarded;
 use crate::repository::scope::scoped;
+use crate::repository::validate::{MAX_FRESHDESK_ID_BYTES, check_lookup};
 
 /// A small projection of a ticket, read without loading the full row.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -108,6 +110,11 @@ pub(super) async fn get_by_freshdesk_id(
     merchant: MerchantId,
     freshdesk_ticket_id: &str,
 ) -> Result<ticket::Model> {
+    check_lookup(
+        "freshdesk_ticket_id",
+        freshdesk_ticket_id,
+        MAX_FRESHDESK_ID_BYTES,
+    )?;
     scoped::<ticket::Entity>(merchant)
         .filter(ticket::Column::FreshdeskTicketId.eq(freshdesk_ticket_id))
         .one(txn)
@@ -121,6 +128,9 @@ pub(super) async fn resolve_freshdesk_ids(
     freshdesk_ticket_ids: &[String],
 ) -> Result<BTreeMap<String, TicketId>> {
     use ticket::Column as T;
+    for id in freshdesk_ticket_ids {
+        check_lookup("freshdesk_ticket_ids", id, MAX_FRESHDESK_ID_BYTES)?;
+    }
     let mut out = BTreeMap::new();
     for chunk in freshdesk_ticket_ids.chunks(ids_per_statement(txn.get_database_backend())) {
         let rows: Vec<(String, TicketId)> = scoped::<ticket::Entity>(merchant)
@@ -142,7 +152,7 @@ pub(super) async fn list<R: TicketRow>(
     filter: &TicketFilter,
     page: &CursorRequest,
 ) -> Result<CursorPage<R>> {
-    let cond = filter.condition(txn.get_database_backend());
+    let cond = filter.condition(txn.get_database_backend())?;
     keyset_page::<R>(txn, merchant, cond, &filter_scope(filter), page).await
 }
 
@@ -155,14 +165,12 @@ pub(super) async fn list_paginated(
     per_page: u64,
 ) -> Result<Page<ticket::Model>> {
     let per_page = check_page_size("per_page", per_page)?;
-    if page == 0 {
-        return Err(Error::invalid_input("page", "pages start at 1, got 0"));
-    }
+    let offset = page_offset(page, per_page)?;
     let base =
-        scoped::<ticket::Entity>(merchant).filter(filter.condition(txn.get_database_backend()));
+        scoped::<ticket::Entity>(merchant).filter(filter.condition(txn.get_database_backend())?);
     let total = base.clone().count(txn).await?;
     let items = ordered(base, sort)
-        .offset((page - 1).saturating_mul(per_page))
+        .offset(offset)
         .limit(per_page)
         .all(txn)
         .await?;
@@ -175,13 +183,32 @@ pub(super) async fn list_paginated(
     })
 }
 
+/// The rows before page `page` (from 1) of `per_page` rows; every backend
+/// binds an OFFSET as a signed 64-bit integer.
+fn page_offset(page: u64, per_page: u64) -> Result<u64> {
+    let Some(before) = page.checked_sub(1) else {
+        return Err(Error::invalid_input("page", "pages start at 1, got 0"));
+    };
+    before
+        .checked_mul(per_page)
+        .filter(|offset| i64::try_from(*offset).is_ok())
+        .ok_or_else(|| {
+            Error::invalid_input(
+                "page",
+                format!(
+                    "page {page} of {per_page} rows starts past the last row a database can skip"
+                ),
+            )
+        })
+}
+
 pub(super) async fn count(
     txn: &DatabaseTransaction,
     merchant: MerchantId,
     filter: &TicketFilter,
 ) -> Result<u64> {
     Ok(scoped::<ticket::Entity>(merchant)
-        .filter(filter.condition(txn.get_database_backend()))
+        .filter(filter.condition(txn.get_database_backend())?)
         .count(txn)
         .await?)
 }
@@ -212,7 +239,7 @@ pub(super) fn stream_batches(
 ) -> Result<BoxStream<'_, Result<Vec<ticket::Model>>>> {
     let span = tracing::info_span!("stream_batches", merchant_id = %merchant);
     let batch_size = check_page_size("batch_size", batch_size)?;
-    let cond = filter.condition(txn.get_database_backend());
+    let cond = filter.condition(txn.get_database_backend())?;
     // State: the last key read (None before the first batch), and
     // whether the previous batch was the last.
     let start: (Option<Vec<KeyValue>>, bool) = (None, false);
@@ -223,14 +250,20 @@ pub(super) fn stream_batches(
             if done {
                 return Ok(None);
             }
-            let rows = fetch_keyset::<ticket::Model>(
-                txn,
-                merchant,
-                cond,
-                TicketSort::IdAsc,
-                after.as_deref(),
-                batch_size,
-            )
+            // Each batch is one crate call: it settles what a dropped
+            // earlier call left (before the first batch too), and a batch
+            // dropped mid-read is noticed by the next call.
+            let rows = guarded(txn, async |txn: &DatabaseTransaction| {
+                fetch_keyset::<ticket::Model>(
+                    txn,
+                    merchant,
+                    cond,
+                    TicketSort::IdAsc,
+                    after.as_deref(),
+                    batch_size,
+                )
+                .await
+            })
             .await?;
             let Some(last) = rows.last() else {
                 return Ok(None);

@@ -18,6 +18,7 @@ use crate::repository::filter::{Sla, TicketFilter};
 use crate::repository::input::{NewConversation, NewRating, NewTicket};
 use crate::repository::keyset::{CursorPage, CursorRequest, TicketSort};
 use crate::repository::page::Page;
+use crate::repository::savepoint::guarded;
 use crate::time::{check_offset_range, local_day};
 
 /// The SeaORM implementation of [`TicketRepository`]; a unit struct, cheap
@@ -34,7 +35,10 @@ impl TicketRepository for SeaTicketRepository {
         merchant: MerchantId,
         id: TicketId,
     ) -> Result<ticket::Model> {
-        read::get(txn, merchant, id).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            read::get(txn, merchant, id).await
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(merchant_id = %merchant))]
@@ -44,7 +48,10 @@ impl TicketRepository for SeaTicketRepository {
         merchant: MerchantId,
         freshdesk_ticket_id: &str,
     ) -> Result<ticket::Model> {
-        read::get_by_freshdesk_id(txn, merchant, freshdesk_ticket_id).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            read::get_by_freshdesk_id(txn, merchant, freshdesk_ticket_id).await
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(merchant_id = %merchant))]
@@ -54,7 +61,10 @@ impl TicketRepository for SeaTicketRepository {
         merchant: MerchantId,
         freshdesk_ticket_ids: &[String],
     ) -> Result<BTreeMap<String, TicketId>> {
-        read::resolve_freshdesk_ids(txn, merchant, freshdesk_ticket_ids).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            read::resolve_freshdesk_ids(txn, merchant, freshdesk_ticket_ids).await
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(merchant_id = %merchant))]
@@ -64,7 +74,10 @@ impl TicketRepository for SeaTicketRepository {
         merchant: MerchantId,
         page: &CursorRequest,
     ) -> Result<CursorPage<ticket::Model>> {
-        read::list(txn, merchant, &TicketFilter::open(), page).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            read::list(txn, merchant, &TicketFilter::open(), page).await
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(merchant_id = %merchant, %date, %offset))]
@@ -77,9 +90,12 @@ impl TicketRepository for SeaTicketRepository {
         page: &CursorRequest,
     ) -> Result<CursorPage<ticket::Model>> {
         check_offset_range(offset.local_minus_utc())?;
-        let (from, before) = local_day(date, offset.local_minus_utc());
+        let (from, before) = local_day(date, offset.local_minus_utc())?;
         let filter = TicketFilter::new().created_between(from, before);
-        read::list(txn, merchant, &filter, page).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            read::list(txn, merchant, &filter, page).await
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(merchant_id = %merchant))]
@@ -92,7 +108,10 @@ impl TicketRepository for SeaTicketRepository {
         page: &CursorRequest,
     ) -> Result<CursorPage<ticket::Model>> {
         let filter = TicketFilter::urgent_or_old_high_priority(now, older_than)?;
-        read::list(txn, merchant, &filter, page).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            read::list(txn, merchant, &filter, page).await
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(merchant_id = %merchant, ?sla))]
@@ -104,7 +123,10 @@ impl TicketRepository for SeaTicketRepository {
         now: DateTime<Utc>,
         page: &CursorRequest,
     ) -> Result<CursorPage<ticket::Model>> {
-        read::list(txn, merchant, &TicketFilter::breaching_sla(sla, now), page).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            read::list(txn, merchant, &TicketFilter::breaching_sla(sla, now), page).await
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(merchant_id = %merchant))]
@@ -115,7 +137,10 @@ impl TicketRepository for SeaTicketRepository {
         filter: &TicketFilter,
         page: &CursorRequest,
     ) -> Result<CursorPage<ticket::Model>> {
-        read::list(txn, merchant, filter, page).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            read::list(txn, merchant, filter, page).await
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(merchant_id = %merchant, page, per_page))]
@@ -128,7 +153,10 @@ impl TicketRepository for SeaTicketRepository {
         page: u64,
         per_page: u64,
     ) -> Result<Page<ticket::Model>> {
-        read::list_paginated(txn, merchant, filter, sort, page, per_page).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            read::list_paginated(txn, merchant, filter, sort, page, per_page).await
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(merchant_id = %merchant))]
@@ -138,7 +166,10 @@ impl TicketRepository for SeaTicketRepository {
         merchant: MerchantId,
         filter: &TicketFilter,
     ) -> Result<u64> {
-        read::count(txn, merchant, filter).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            read::count(txn, merchant, filter).await
+        })
+        .await
     }
 
     fn stream_batches<'a>(
@@ -158,7 +189,10 @@ impl TicketRepository for SeaTicketRepository {
         merchant: MerchantId,
         id: TicketId,
     ) -> Result<TicketWithChildren> {
-        children::get_with_children(txn, merchant, id).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            children::get_with_children(txn, merchant, id).await
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(merchant_id = %merchant, ids = ids.len()))]
@@ -168,7 +202,10 @@ impl TicketRepository for SeaTicketRepository {
         merchant: MerchantId,
         ids: &[TicketId],
     ) -> Result<Vec<TicketWithChildren>> {
-        children::get_many_with_children(txn, merchant, ids).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            children::get_many_with_children(txn, merchant, ids).await
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(merchant_id = %merchant))]
@@ -179,7 +216,10 @@ impl TicketRepository for SeaTicketRepository {
         filter: &TicketFilter,
         page: &CursorRequest,
     ) -> Result<CursorPage<TicketWithChildren>> {
-        children::list_with_children(txn, merchant, filter, page).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            children::list_with_children(txn, merchant, filter, page).await
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(merchant_id = %merchant))]
@@ -190,7 +230,10 @@ impl TicketRepository for SeaTicketRepository {
         filter: &TicketFilter,
         page: &CursorRequest,
     ) -> Result<CursorPage<TicketId>> {
-        read::list_ids(txn, merchant, filter, page).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            read::list_ids(txn, merchant, filter, page).await
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(merchant_id = %merchant))]
@@ -201,7 +244,10 @@ impl TicketRepository for SeaTicketRepository {
         filter: &TicketFilter,
         page: &CursorRequest,
     ) -> Result<CursorPage<TicketSummary>> {
-        read::list_summaries(txn, merchant, filter, page).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            read::list_summaries(txn, merchant, filter, page).await
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(merchant_id = %merchant, rows = rows.len()))]
@@ -211,7 +257,10 @@ impl TicketRepository for SeaTicketRepository {
         merchant: MerchantId,
         rows: Vec<NewTicket>,
     ) -> Result<u64> {
-        write::insert_many(txn, merchant, rows).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            write::insert_many(txn, merchant, rows).await
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(merchant_id = %merchant, rows = rows.len()))]
@@ -221,7 +270,10 @@ impl TicketRepository for SeaTicketRepository {
         merchant: MerchantId,
         rows: Vec<NewTicket>,
     ) -> Result<()> {
-        write::upsert_many(txn, merchant, rows).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            write::upsert_many(txn, merchant, rows).await
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(merchant_id = %merchant, rows = rows.len()))]
@@ -231,7 +283,10 @@ impl TicketRepository for SeaTicketRepository {
         merchant: MerchantId,
         rows: Vec<NewConversation>,
     ) -> Result<u64> {
-        write::write_children(txn, merchant, rows, false).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            write::write_children(txn, merchant, rows, false).await
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(merchant_id = %merchant, rows = rows.len()))]
@@ -241,7 +296,10 @@ impl TicketRepository for SeaTicketRepository {
         merchant: MerchantId,
         rows: Vec<NewConversation>,
     ) -> Result<()> {
-        write::write_children(txn, merchant, rows, true).await?;
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            write::write_children(txn, merchant, rows, true).await
+        })
+        .await?;
         Ok(())
     }
 
@@ -252,7 +310,10 @@ impl TicketRepository for SeaTicketRepository {
         merchant: MerchantId,
         rows: Vec<NewRating>,
     ) -> Result<u64> {
-        write::write_children(txn, merchant, rows, false).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            write::write_children(txn, merchant, rows, false).await
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(merchant_id = %merchant, rows = rows.len()))]
@@ -262,7 +323,10 @@ impl TicketRepository for SeaTicketRepository {
         merchant: MerchantId,
         rows: Vec<NewRating>,
     ) -> Result<()> {
-        write::write_children(txn, merchant, rows, true).await?;
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            write::write_children(txn, merchant, rows, true).await
+        })
+        .await?;
         Ok(())
     }
 
@@ -274,7 +338,10 @@ impl TicketRepository for SeaTicketRepository {
         ids: &[TicketId],
         status: TicketStatus,
     ) -> Result<u64> {
-        write::set_status(txn, merchant, ids, status).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            write::set_status(txn, merchant, ids, status).await
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(merchant_id = %merchant, ids = ids.len()))]
@@ -284,7 +351,10 @@ impl TicketRepository for SeaTicketRepository {
         merchant: MerchantId,
         ids: &[TicketId],
     ) -> Result<u64> {
-        write::mark_processed(txn, merchant, ids).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            write::mark_processed(txn, merchant, ids).await
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(merchant_id = %merchant, ids = ids.len()))]
@@ -294,6 +364,9 @@ impl TicketRepository for SeaTicketRepository {
         merchant: MerchantId,
         ids: &[TicketId],
     ) -> Result<u64> {
-        write::delete(txn, merchant, ids).await
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            write::delete(txn, merchant, ids).await
+        })
+        .await
     }
 }

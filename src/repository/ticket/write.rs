@@ -9,7 +9,7 @@ use crate::entity::enums::TicketStatus;
 use crate::entity::{agent, contact, ticket};
 use crate::error::Result;
 use crate::ids::{AgentId, ContactId, MerchantId, TicketId};
-use crate::repository::bulk::{insert_chunked, write_chunked};
+use crate::repository::bulk::{insert_chunked, lock_order, write_chunked};
 use crate::repository::input::{NewTicket, TicketChild};
 use crate::repository::scope::{delete_by_ids, distinct, ensure_exist, update_by_ids};
 use crate::repository::validate::check_unique_in_batch;
@@ -54,6 +54,8 @@ pub(super) async fn write_children<R: TicketChild>(
     }
     let tickets = distinct(rows.iter().map(|r| r.ticket().get()));
     ensure_exist::<ticket::Entity>(txn, merchant, &tickets).await?;
+    let mut rows = rows;
+    lock_order(&mut rows, R::freshdesk_id);
     let rows = rows.into_iter().map(|r| r.active(merchant)).collect();
     write_chunked(txn, rows, upsert.then(R::upsert)).await
 }
@@ -94,15 +96,17 @@ fn ids_of(ids: &[TicketId]) -> Vec<i64> {
 }
 
 /// Validates ticket rows and checks their requesters and responders are the
-/// merchant's; returns the rows to write.
+/// merchant's; returns the rows to write, in lock order (see
+/// [`lock_order`]).
 async fn prepare_tickets(
     txn: &DatabaseTransaction,
     merchant: MerchantId,
-    rows: Vec<NewTicket>,
+    mut rows: Vec<NewTicket>,
 ) -> Result<Vec<ticket::ActiveModel>> {
     for (i, row) in rows.iter().enumerate() {
         row.validate(i)?;
     }
+    lock_order(&mut rows, |r| r.freshdesk_ticket_id.as_str());
     let requesters = distinct(
         rows.iter()
             .filter_map(|r| r.requester_id.map(ContactId::get)),
