@@ -35,6 +35,7 @@ pub const SECTIONS: &[SectionFn] = &[
     tickets,
     daily_chart,
     durations,
+    backlog_age,
     statuses,
     csat_and_sla,
     top_tags,
@@ -188,10 +189,16 @@ fn tickets(r: &Report) -> Option<Section> {
         )
     };
     let body = format!(
-        "<div class=\"kpis\">{}{}{}</div>",
+        "<div class=\"kpis\">{}{}{}{}{}</div>",
         kpi("created", "tickets_created", r.tickets_created),
         kpi("resolved", "tickets_resolved", r.tickets_resolved),
         kpi("open now", "open_backlog", r.open_backlog),
+        kpi("reopened", "reopened", r.reopened),
+        kpi(
+            "one-touch resolved",
+            "one_touch_resolved",
+            r.one_touch_resolved
+        ),
     );
     Some(Section {
         title: "Tickets".into(),
@@ -397,10 +404,43 @@ fn durations(r: &Report) -> Option<Section> {
         "first response",
         &r.first_response,
     );
+    if let Some(b) = &r.first_response_business {
+        duration_rows(
+            &mut body,
+            "first_response_business",
+            "first response (business hours)",
+            b,
+        );
+    }
     duration_rows(&mut body, "resolution", "resolution", &r.resolution);
+    if let Some(b) = &r.resolution_business {
+        duration_rows(
+            &mut body,
+            "resolution_business",
+            "resolution (business hours)",
+            b,
+        );
+    }
     body.push_str("</tbody></table>");
+    for (path, given) in [
+        (
+            "first_response_business",
+            r.first_response_business.is_some(),
+        ),
+        ("resolution_business", r.resolution_business.is_some()),
+    ] {
+        if !given {
+            body.push_str(&hidden(path, "null"));
+        }
+    }
     body.push_str(&duration_chart("First response", &r.first_response));
+    if let Some(b) = &r.first_response_business {
+        body.push_str(&duration_chart("First response (business hours)", b));
+    }
     body.push_str(&duration_chart("Resolution", &r.resolution));
+    if let Some(b) = &r.resolution_business {
+        body.push_str(&duration_chart("Resolution (business hours)", b));
+    }
     Some(Section {
         title: "First response and resolution times".into(),
         body,
@@ -543,6 +583,37 @@ fn top_tags(r: &Report) -> Option<Section> {
     })
 }
 
+/// The open backlog by age at `now`: a bar chart and the four counts.
+fn backlog_age(r: &Report) -> Option<Section> {
+    let a = &r.backlog_age;
+    let buckets = [
+        ("under 1 day", "lt_1d", a.lt_1d),
+        ("1 to 3 days", "d1_3", a.d1_3),
+        ("3 to 7 days", "d3_7", a.d3_7),
+        ("7 days or more", "ge_7d", a.ge_7d),
+    ];
+    let rows: Vec<(String, f64, String, &str)> = buckets
+        .iter()
+        .map(|(label, _, n)| (label.to_string(), *n as f64, n.to_string(), "created"))
+        .collect();
+    let mut body = hbars("Open tickets by age", &rows);
+    body.push_str("<table><thead><tr><th>age</th><th>open tickets</th></tr></thead><tbody>");
+    for (label, key, n) in buckets {
+        let _ = write!(
+            body,
+            "<tr><td>{}</td>{}</tr>",
+            escape(label),
+            int("td", &format!("backlog_age.{key}"), n)
+        );
+    }
+    body.push_str("</tbody></table>");
+    Some(Section {
+        title: "Backlog by age".into(),
+        body,
+        wide: false,
+    })
+}
+
 fn agents(r: &Report) -> Option<Section> {
     let mut body = String::new();
     if r.agents.is_empty() {
@@ -553,7 +624,9 @@ fn agents(r: &Report) -> Option<Section> {
             .iter()
             .map(|a| {
                 (
-                    format!("agent {}", a.responder_id),
+                    a.name
+                        .clone()
+                        .unwrap_or_else(|| format!("agent {}", a.responder_id)),
                     a.resolved as f64,
                     a.resolved.to_string(),
                     "resolved",
@@ -562,20 +635,25 @@ fn agents(r: &Report) -> Option<Section> {
             .collect();
         body.push_str(&hbars("Tickets resolved per agent", &rows));
         body.push_str(
-            "<table><thead><tr><th>agent</th><th>resolved</th><th>avg first response</th></tr>\
-             </thead><tbody>",
+            "<table><thead><tr><th>agent</th><th>name</th><th>resolved</th><th>one-touch</th>\
+             <th>avg first response</th></tr></thead><tbody>",
         );
         for (i, a) in r.agents.iter().enumerate() {
             let _ = write!(
                 body,
-                "<tr>{}{}{}</tr>",
+                "<tr>{}{}{}{}{}</tr>",
                 cell(
                     "td",
                     &format!("agents.{i}.responder_id"),
                     &a.responder_id.to_string(),
                     &format!("agent {}", a.responder_id)
                 ),
+                match &a.name {
+                    Some(name) => cell("td", &format!("agents.{i}.name"), name, name),
+                    None => cell("td", &format!("agents.{i}.name"), "null", "—"),
+                },
                 int("td", &format!("agents.{i}.resolved"), a.resolved),
+                int("td", &format!("agents.{i}.one_touch"), a.one_touch),
                 cell(
                     "td",
                     &format!("agents.{i}.avg_first_response_secs"),
