@@ -26,14 +26,21 @@
 //! # Ok(()) }
 //! ```
 
+mod children;
+mod lookup;
 mod people;
+mod tickets;
 mod watermark;
 
+pub use children::{apply_conversations, apply_ratings};
 pub use people::{ApplyCounts, apply_agents, apply_contacts};
+pub use tickets::{Listing, apply_tickets};
 pub use watermark::{SyncStream, advance_watermark, read_watermark};
 
 #[cfg(all(test, feature = "testing"))]
 mod people_tests;
+#[cfg(all(test, feature = "testing"))]
+mod tickets_tests;
 #[cfg(all(test, feature = "testing"))]
 mod upsert_tests;
 
