@@ -8,11 +8,11 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::DatabaseTransaction;
 
 use super::ApplyCounts;
-use super::lookup::ids_by_key;
-use crate::entity::{conversation, rating, ticket};
+use crate::entity::ticket;
 use crate::error::{Error, Result};
 use crate::freshdesk::{Conversation, SatisfactionRating};
 use crate::ids::{MerchantId, TicketId};
+use crate::repository::newest::{conversation_spec, ids_by_key, rating_spec};
 use crate::repository::savepoint::in_savepoint;
 use crate::repository::upsert::{NewestWins, newest_per_key, upsert_newest};
 
@@ -114,21 +114,7 @@ pub async fn apply_conversations(
             payload: c,
         });
     }
-    use conversation::Column as C;
-    let spec = NewestWins::<conversation::Entity> {
-        merchant: C::MerchantId,
-        key: C::FreshdeskConversationId,
-        key_field: "freshdesk_conversation_id",
-        updated_at: C::UpdatedAt,
-        update: vec![
-            C::TicketId,
-            C::Body,
-            C::Incoming,
-            C::Private,
-            C::AuthorId,
-            C::CreatedAt,
-        ],
-    };
+    let spec = conversation_spec();
     apply(
         txn,
         merchant,
@@ -168,14 +154,7 @@ pub async fn apply_ratings(
             payload: r,
         });
     }
-    use rating::Column as R;
-    let spec = NewestWins::<rating::Entity> {
-        merchant: R::MerchantId,
-        key: R::FreshdeskRatingId,
-        key_field: "freshdesk_rating_id",
-        updated_at: R::UpdatedAt,
-        update: vec![R::TicketId, R::Rating, R::Feedback, R::CreatedAt],
-    };
+    let spec = rating_spec();
     apply(
         txn,
         merchant,

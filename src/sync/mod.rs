@@ -27,7 +27,6 @@
 //! ```
 
 mod children;
-mod lookup;
 mod people;
 mod tickets;
 mod watermark;

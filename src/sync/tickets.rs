@@ -7,11 +7,11 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::DatabaseTransaction;
 
 use super::ApplyCounts;
-use super::lookup::ids_by_key;
 use crate::entity::{agent, contact, ticket};
 use crate::error::{Error, Result};
 use crate::freshdesk::Ticket;
 use crate::ids::{AgentId, ContactId, MerchantId};
+use crate::repository::newest::{ids_by_key, ticket_columns};
 use crate::repository::savepoint::in_savepoint;
 use crate::repository::upsert::{NewestWins, newest_per_key, upsert_newest};
 
@@ -31,36 +31,13 @@ pub enum Listing {
     Spam,
 }
 
-/// The newest-wins columns of tickets: everything but the key, the
-/// merchant, the id and `processed` (the service's).
-pub(super) fn ticket_spec() -> NewestWins<ticket::Entity> {
+/// The newest-wins columns of tickets from a sync: the repository's, and
+/// the flags only payloads carry.
+fn ticket_spec() -> NewestWins<ticket::Entity> {
     use ticket::Column as T;
-    NewestWins {
-        merchant: T::MerchantId,
-        key: T::FreshdeskTicketId,
-        key_field: "freshdesk_ticket_id",
-        updated_at: T::UpdatedAt,
-        update: vec![
-            T::Subject,
-            T::Status,
-            T::Priority,
-            T::Source,
-            T::RequesterId,
-            T::ResponderId,
-            T::CreatedAt,
-            T::FirstRespondedAt,
-            T::FirstResponseTime,
-            T::FrDueBy,
-            T::DueBy,
-            T::ResolvedAt,
-            T::ClosedAt,
-            T::Tags,
-            T::CustomFields,
-            T::Deleted,
-            T::Spam,
-            T::ReopenedAt,
-        ],
-    }
+    let mut update = ticket_columns();
+    update.extend([T::Deleted, T::Spam, T::ReopenedAt]);
+    crate::repository::newest::ticket_spec(update)
 }
 
 /// Placeholders: inserted when the contact has no row, and never

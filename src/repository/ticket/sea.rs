@@ -220,7 +220,7 @@ impl TicketRepository for SeaTicketRepository {
         txn: &DatabaseTransaction,
         merchant: MerchantId,
         rows: Vec<NewTicket>,
-    ) -> Result<()> {
+    ) -> Result<Vec<TicketId>> {
         write::upsert_many(txn, merchant, rows).await
     }
 
