@@ -17,6 +17,7 @@ use super::keyset::CursorPage;
 use super::keyset::cursor::{KeyKind, KeyValue, decode_cursor, encode_cursor, fingerprint};
 use super::limits::ids_per_statement;
 use super::page::check_page_size;
+use super::savepoint::in_savepoint;
 use super::scope::{MerchantScoped, delete_by_ids, distinct, scoped};
 use super::upsert::{NewestWins, write_newest};
 use super::validate::{check_freshdesk_id, check_text, check_unique_in_batch};
@@ -189,7 +190,10 @@ pub(crate) async fn upsert_many<P: Person>(
         updated_at: P::updated_at_col(),
         update: P::updatable_cols().to_vec(),
     };
-    write_newest(txn, merchant, &spec, rows, false).await?;
+    in_savepoint(txn, async |sp: &DatabaseTransaction| {
+        write_newest(sp, merchant, &spec, rows, false).await
+    })
+    .await?;
     Ok(())
 }
 

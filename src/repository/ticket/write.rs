@@ -13,6 +13,7 @@ use crate::ids::{AgentId, ContactId, MerchantId, TicketId};
 use crate::repository::bulk::insert_chunked;
 use crate::repository::input::{NewTicket, TicketChild, micros};
 use crate::repository::newest::{ids_by_key, ticket_columns, ticket_spec};
+use crate::repository::savepoint::in_savepoint;
 use crate::repository::scope::{delete_by_ids, distinct, ensure_exist, update_by_ids};
 use crate::repository::upsert::write_newest;
 use crate::repository::validate::check_unique_in_batch;
@@ -37,10 +38,14 @@ pub(super) async fn upsert_many(
     )?;
     let keys: Vec<String> = rows.iter().map(|r| r.freshdesk_ticket_id.clone()).collect();
     let rows = prepare_tickets(txn, merchant, rows).await?;
-    write_newest(txn, merchant, &ticket_spec(ticket_columns()), rows, false).await?;
     use ticket::Column as T;
     let cols = (T::MerchantId, T::FreshdeskTicketId, T::Id);
-    let ids = ids_by_key::<_, ticket::Entity>(txn, merchant, cols, &keys).await?;
+    // All or nothing, and cancel-safe: in a savepoint, as every write.
+    let ids = in_savepoint(txn, async |sp: &DatabaseTransaction| {
+        write_newest(sp, merchant, &ticket_spec(ticket_columns()), rows, false).await?;
+        ids_by_key::<_, ticket::Entity>(sp, merchant, cols, &keys).await
+    })
+    .await?;
     keys.iter()
         .map(|k| match ids.get(k) {
             Some(id) => TicketId::new(*id),
@@ -69,7 +74,10 @@ pub(super) async fn write_children<R: TicketChild>(
     let rows: Vec<R::Active> = rows.into_iter().map(|r| r.active(merchant)).collect();
     if upsert {
         // The upsert family returns no count: one statement per chunk.
-        write_newest(txn, merchant, &R::upsert(), rows, false).await?;
+        in_savepoint(txn, async |sp: &DatabaseTransaction| {
+            write_newest(sp, merchant, &R::upsert(), rows, false).await
+        })
+        .await?;
         return Ok(0);
     }
     insert_chunked(txn, rows).await
