@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 /// The examples and how each is given a database URL.
-const EXAMPLES: [&str; 4] = ["migrate", "seed", "report", "quickstart"];
+const EXAMPLES: [&str; 5] = ["migrate", "seed", "report", "quickstart", "ingest"];
 
 fn example(name: &str) -> PathBuf {
     // target/<profile>/deps/example_errors-<hash> → target/<profile>/examples/<name>
@@ -43,6 +43,13 @@ fn run_example(name: &str, url: &str) -> Output {
         }
         "report" => {
             cmd.args(["--database-url", url, "--merchant", "1"]);
+        }
+        "ingest" => {
+            let file = concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/freshdesk/agents.json"
+            );
+            cmd.args(["--database-url", url, "--merchant", "1", file]);
         }
         _ => {
             cmd.args(["--database-url", url]);

@@ -663,7 +663,7 @@ async fn run_call(
         Call::Write(id, at, depth, size) => {
             let mut row = NewTicket::new(id, "hostile", at);
             row.custom_fields = json!({ "d": nested(depth.max(1)), "s": "x".repeat(size) });
-            TICKETS.upsert_many(txn, m, vec![row]).await
+            TICKETS.upsert_many(txn, m, vec![row]).await.map(drop)
         }
         Call::Cursor(c) => {
             let req = CursorRequest::first(10).after(Some(c));

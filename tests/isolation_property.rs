@@ -1036,7 +1036,7 @@ impl Case<'_> {
                         TICKETS
                             .upsert_many(txn, merchant, rows.clone())
                             .await
-                            .map(|()| 0)
+                            .map(|_| 0)
                     } else {
                         TICKETS.insert_many(txn, merchant, rows.clone()).await
                     }
@@ -1070,6 +1070,9 @@ impl Case<'_> {
                         responder: row.responder_id.map(AgentId::get),
                     };
                     match self.model[m].tickets.get_mut(&row.freshdesk_ticket_id) {
+                        // Newest wins: an older version (here `updated_at`
+                        // is `created_at`) changes nothing.
+                        Some(t) if row.updated_at < t.created_at => {}
                         // An upsert keeps the id and the processed flag.
                         Some(t) => {
                             *t = T {
@@ -1204,8 +1207,18 @@ impl Case<'_> {
                 let state = &mut self.model[m];
                 match op {
                     Op::SetStatus { status, .. } => {
+                        let stamps =
+                            matches!(status, TicketStatus::Resolved | TicketStatus::Closed);
                         for t in state.tickets.values_mut().filter(|t| own.contains(&t.id)) {
                             t.status = *status;
+                            // Resolved / Closed stamp an empty `resolved_at`
+                            // with the time of the call: take it from the row.
+                            if stamps && t.resolved_at.is_none() {
+                                let row =
+                                    TICKETS.get(txn, merchant, tid(t.id)).await.map_err(fail)?;
+                                prop_assert!(row.resolved_at.is_some());
+                                t.resolved_at = row.resolved_at;
+                            }
                         }
                     }
                     Op::MarkProcessed { .. } => {

@@ -1102,8 +1102,11 @@ async fn upsert_is_idempotent_and_scoped() -> TestResult {
     let first = all_rows(&txn, a).await;
     assert_eq!(first.len(), 5);
     db.counter().reset();
-    REPO.upsert_many(&txn, a, batch.clone()).await?;
-    assert_eq!(db.counter().get(), 1);
+    let ids = REPO.upsert_many(&txn, a, batch.clone()).await?;
+    // One upsert, and one SELECT of the ids it returns.
+    assert_eq!(db.counter().get(), 2);
+    let first_ids: Vec<TicketId> = first.iter().map(|t| t.id).collect();
+    assert_eq!(ids, first_ids);
     assert_eq!(
         all_rows(&txn, a).await,
         first,

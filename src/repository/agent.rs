@@ -53,6 +53,9 @@ impl Person for agent::Entity {
     fn freshdesk_col() -> agent::Column {
         agent::Column::FreshdeskAgentId
     }
+    fn updated_at_col() -> agent::Column {
+        agent::Column::UpdatedAt
+    }
     fn updatable_cols() -> [agent::Column; 2] {
         [agent::Column::Name, agent::Column::Email]
     }

@@ -53,6 +53,9 @@ impl Person for contact::Entity {
     fn freshdesk_col() -> contact::Column {
         contact::Column::FreshdeskContactId
     }
+    fn updated_at_col() -> contact::Column {
+        contact::Column::UpdatedAt
+    }
     fn updatable_cols() -> [contact::Column; 2] {
         [contact::Column::Name, contact::Column::Email]
     }

@@ -82,6 +82,37 @@ pub struct TicketFilter {
     /// Breaching this SLA as of its `now`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub breaching: Option<SlaBreach>,
+    /// Last updated at or after this instant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_from: Option<DateTime<Utc>>,
+    /// Last updated strictly before this instant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_before: Option<DateTime<Utc>>,
+    /// Deleted and spam tickets: left out unless asked for.
+    #[serde(default, skip_serializing_if = "Flagged::is_default")]
+    pub flagged: Flagged,
+}
+
+/// Which deleted or spam tickets (synced from Freshdesk's `filter=deleted`
+/// and `filter=spam` listings) a [`TicketFilter`] returns.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Flagged {
+    /// None of them: the default of every listing.
+    #[default]
+    Excluded,
+    /// Flagged and unflagged tickets alike.
+    Included,
+    /// Only deleted tickets.
+    OnlyDeleted,
+    /// Only spam tickets.
+    OnlySpam,
+}
+
+impl Flagged {
+    fn is_default(&self) -> bool {
+        *self == Self::Excluded
+    }
 }
 
 impl TicketFilter {
@@ -200,6 +231,31 @@ impl TicketFilter {
         self
     }
 
+    /// Last updated in the half-open range `[from, before)`.
+    pub fn updated_between(mut self, from: DateTime<Utc>, before: DateTime<Utc>) -> Self {
+        self.updated_from = Some(from);
+        self.updated_before = Some(before);
+        self
+    }
+
+    /// Deleted and spam tickets too (left out by default).
+    pub fn including_flagged(mut self) -> Self {
+        self.flagged = Flagged::Included;
+        self
+    }
+
+    /// Only deleted tickets.
+    pub fn only_deleted(mut self) -> Self {
+        self.flagged = Flagged::OnlyDeleted;
+        self
+    }
+
+    /// Only spam tickets.
+    pub fn only_spam(mut self) -> Self {
+        self.flagged = Flagged::OnlySpam;
+        self
+    }
+
     /// The filter as a stable string, for cursor fingerprints.
     pub(crate) fn scope(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
@@ -276,6 +332,20 @@ impl TicketFilter {
         }
         if let Some(breach) = self.breaching {
             cond = cond.add(sla_condition(breach));
+        }
+        if let Some(from) = self.updated_from {
+            cond = cond.add(T::UpdatedAt.gte(instant_value(from)));
+        }
+        if let Some(before) = self.updated_before {
+            cond = cond.add(T::UpdatedAt.lt(instant_value(before)));
+        }
+        match self.flagged {
+            Flagged::Excluded => {
+                cond = cond.add(T::Deleted.eq(false)).add(T::Spam.eq(false));
+            }
+            Flagged::Included => {}
+            Flagged::OnlyDeleted => cond = cond.add(T::Deleted.eq(true)),
+            Flagged::OnlySpam => cond = cond.add(T::Spam.eq(true)),
         }
         Ok(cond)
     }

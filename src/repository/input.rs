@@ -18,10 +18,10 @@
 //! load.
 
 use chrono::{DateTime, SubsecRound, Utc};
-use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, NotSet};
 use serde::{Deserialize, Serialize};
 
+use super::upsert::NewestWins;
 use super::validate::{MAX_JSON_BYTES, check_freshdesk_id, check_json, check_text};
 use crate::entity::enums::{Priority, Source, TicketStatus};
 use crate::entity::{conversation, rating, ticket};
@@ -308,8 +308,9 @@ pub(crate) trait TicketChild: Send + Sized {
     fn freshdesk_id(&self) -> &str;
     /// The row to insert for `merchant`.
     fn active(self, merchant: MerchantId) -> Self::Active;
-    /// `ON CONFLICT (merchant_id, freshdesk id)`: every column but those two.
-    fn upsert() -> OnConflict;
+    /// The newest-wins upsert: a row without a version only replaces a
+    /// row without one (never a synced record).
+    fn upsert() -> NewestWins<<Self::Active as ActiveModelTrait>::Entity>;
 }
 
 impl TicketChild for NewConversation {
@@ -328,18 +329,8 @@ impl TicketChild for NewConversation {
     fn active(self, merchant: MerchantId) -> Self::Active {
         self.into_active(merchant)
     }
-    fn upsert() -> OnConflict {
-        use conversation::Column as C;
-        OnConflict::columns([C::MerchantId, C::FreshdeskConversationId])
-            .update_columns([
-                C::TicketId,
-                C::Body,
-                C::Incoming,
-                C::Private,
-                C::AuthorId,
-                C::CreatedAt,
-            ])
-            .to_owned()
+    fn upsert() -> NewestWins<conversation::Entity> {
+        super::newest::conversation_spec()
     }
 }
 
@@ -359,11 +350,8 @@ impl TicketChild for NewRating {
     fn active(self, merchant: MerchantId) -> Self::Active {
         self.into_active(merchant)
     }
-    fn upsert() -> OnConflict {
-        use rating::Column as R;
-        OnConflict::columns([R::MerchantId, R::FreshdeskRatingId])
-            .update_columns([R::TicketId, R::Rating, R::Feedback, R::CreatedAt])
-            .to_owned()
+    fn upsert() -> NewestWins<rating::Entity> {
+        super::newest::rating_spec()
     }
 }
 

@@ -114,6 +114,7 @@ mod input;
 mod keyset;
 pub(crate) mod limits;
 mod merchant;
+pub(crate) mod newest;
 mod page;
 mod people;
 pub(crate) mod savepoint;
@@ -124,7 +125,7 @@ mod validate;
 
 pub use agent::{AgentRepository, NewAgent, SeaAgentRepository};
 pub use contact::{ContactRepository, NewContact, SeaContactRepository};
-pub use filter::{Sla, SlaBreach, TicketFilter};
+pub use filter::{Flagged, Sla, SlaBreach, TicketFilter};
 pub use input::{NewConversation, NewRating, NewTicket};
 pub use keyset::{CursorPage, CursorRequest, TicketSort};
 pub use merchant::{MovedRows, migrate_merchant_data};

@@ -7,18 +7,19 @@
 use std::collections::BTreeMap;
 use std::fmt::Display;
 
-use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, TryGetable,
 };
 
-use super::bulk::{insert_chunked, lock_order, write_chunked};
+use super::bulk::{insert_chunked, lock_order};
 use super::keyset::CursorPage;
 use super::keyset::cursor::{KeyKind, KeyValue, decode_cursor, encode_cursor, fingerprint};
 use super::limits::ids_per_statement;
 use super::page::check_page_size;
+use super::savepoint::in_savepoint;
 use super::scope::{MerchantScoped, delete_by_ids, distinct, scoped};
+use super::upsert::{NewestWins, write_newest};
 use super::validate::{
     MAX_FRESHDESK_ID_BYTES, check_freshdesk_id, check_lookup, check_text, check_unique_in_batch,
 };
@@ -42,6 +43,8 @@ pub(crate) trait Person:
     fn freshdesk_col() -> Self::Column;
     /// The columns an upsert updates: name and email.
     fn updatable_cols() -> [Self::Column; 2];
+    /// The version column (`updated_at`): a newer row wins.
+    fn updated_at_col() -> Self::Column;
     /// A row's id.
     fn id_of(row: &Self::Model) -> i64;
     /// An input's Freshdesk id, name and email.
@@ -188,10 +191,18 @@ pub(crate) async fn upsert_many<P: Person>(
     lock_order(&mut rows, |r| P::fields(r).0);
     let rows = rows.into_iter().map(|r| P::active(r, merchant)).collect();
     // Never `merchant_id`: an upsert cannot move a row to another merchant.
-    let on_conflict = OnConflict::columns([P::merchant_col(), P::freshdesk_col()])
-        .update_columns(P::updatable_cols())
-        .to_owned();
-    write_chunked(txn, rows, Some(on_conflict)).await?;
+    // Newest wins: a row without a version never replaces a synced one.
+    let spec = NewestWins::<P> {
+        merchant: P::merchant_col(),
+        key: P::freshdesk_col(),
+        key_field: P::FRESHDESK_FIELD,
+        updated_at: P::updated_at_col(),
+        update: P::updatable_cols().to_vec(),
+    };
+    in_savepoint(txn, async |sp: &DatabaseTransaction| {
+        write_newest(sp, merchant, &spec, rows, false).await
+    })
+    .await?;
     Ok(())
 }
 

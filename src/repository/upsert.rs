@@ -230,6 +230,22 @@ where
     C: ConnectionTrait,
     A: ActiveModelTrait + Send,
 {
+    write_newest(db, merchant, spec, rows, true).await
+}
+
+/// [`upsert_newest`] without the counting statements (`counted: false`:
+/// one `INSERT` per chunk, and the counts are meaningless).
+pub(crate) async fn write_newest<C, A>(
+    db: &C,
+    merchant: MerchantId,
+    spec: &NewestWins<A::Entity>,
+    rows: Vec<A>,
+    counted: bool,
+) -> Result<UpsertCounts>
+where
+    C: ConnectionTrait,
+    A: ActiveModelTrait + Send,
+{
     let keyed = keyed_rows(merchant, spec, rows)?;
     let Some((_, first)) = keyed.first() else {
         return Ok(UpsertCounts::default());
@@ -249,6 +265,7 @@ where
         let n = batch.len() as u64;
         let existing = match backend {
             DbBackend::Postgres => 0,
+            _ if !counted => 0,
             _ => count_existing(db, merchant, spec, batch.iter().map(|(k, _)| k)).await?,
         };
         let mut insert = Query::insert();

@@ -32,7 +32,7 @@ pub struct ApplyCounts {
 }
 
 impl ApplyCounts {
-    fn from_upsert(counts: UpsertCounts, duplicates: usize) -> Self {
+    pub(super) fn from_upsert(counts: UpsertCounts, duplicates: usize) -> Self {
         Self {
             inserted: counts.inserted,
             updated: counts.updated,

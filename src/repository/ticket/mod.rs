@@ -361,14 +361,12 @@ pub trait TicketRepository: Send + Sync {
     ) -> Result<u64>;
 
     /// Inserts or updates tickets by `(merchant_id, freshdesk_ticket_id)`,
-    /// for sync jobs: a new Freshdesk id is inserted, a known one takes the
-    /// row's new values (except `processed`, which stays as the processing
-    /// job left it). Running the same batch twice changes nothing. The
-    /// merchant of a row is never changed.
-    ///
-    /// Runs the same statements as [`insert_many`](Self::insert_many), each
-    /// `INSERT` with `ON CONFLICT … DO UPDATE` (`ON DUPLICATE KEY UPDATE` on
-    /// MariaDB). Cancellation: as [`insert_many`](Self::insert_many).
+    /// newest wins: a known one takes the new values only when its
+    /// `updated_at` is not older than the row's (never `processed`, nor the
+    /// sync flags), so a retry never rolls a ticket back. Returns the id of
+    /// each row, in input order. Chunked `INSERT … ON CONFLICT`, then 1
+    /// `SELECT` of the ids per chunk ([`crate::sync`] for payloads). Cancellation: as
+    /// [`insert_many`](Self::insert_many).
     ///
     /// # Errors
     ///
@@ -379,7 +377,7 @@ pub trait TicketRepository: Send + Sync {
         txn: &DatabaseTransaction,
         merchant: MerchantId,
         rows: Vec<NewTicket>,
-    ) -> Result<()>;
+    ) -> Result<Vec<TicketId>>;
 
     /// Inserts conversations; returns how many were inserted.
     ///
@@ -448,8 +446,8 @@ pub trait TicketRepository: Send + Sync {
     ) -> Result<()>;
 
     /// Sets the status of these tickets; returns how many were updated.
-    /// Only `status` changes (the row mirrors Freshdesk, whose own
-    /// `updated_at` a later sync brings).
+    /// Resolved and Closed also set an empty `resolved_at` (Closed: and
+    /// `closed_at`) to now; a reopened ticket keeps its first resolution.
     ///
     /// Runs 1 `UPDATE` per chunk of ids, in a savepoint; 1 more statement
     /// when an id is missing, to name it. Cancellation: as [`insert_many`](Self::insert_many).

@@ -269,7 +269,7 @@ impl TicketRepository for SeaTicketRepository {
         txn: &DatabaseTransaction,
         merchant: MerchantId,
         rows: Vec<NewTicket>,
-    ) -> Result<()> {
+    ) -> Result<Vec<TicketId>> {
         guarded(txn, async |txn: &DatabaseTransaction| {
             write::upsert_many(txn, merchant, rows).await
         })

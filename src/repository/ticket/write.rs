@@ -2,16 +2,20 @@
 //! ratings (after validation and tenant checks), status and `processed`
 //! updates, and deletes.
 
+use chrono::Utc;
 use sea_orm::DatabaseTransaction;
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Expr, Func};
 
 use crate::entity::enums::TicketStatus;
-use crate::entity::{agent, contact, ticket};
-use crate::error::Result;
+use crate::entity::{agent, contact, instant_value, ticket};
+use crate::error::{Error, Result};
 use crate::ids::{AgentId, ContactId, MerchantId, TicketId};
-use crate::repository::bulk::{insert_chunked, lock_order, write_chunked};
-use crate::repository::input::{NewTicket, TicketChild};
+use crate::repository::bulk::{insert_chunked, lock_order};
+use crate::repository::input::{NewTicket, TicketChild, micros};
+use crate::repository::newest::{ids_by_key, ticket_columns, ticket_spec};
+use crate::repository::savepoint::in_savepoint;
 use crate::repository::scope::{delete_by_ids, distinct, ensure_exist, update_by_ids};
+use crate::repository::upsert::write_newest;
 use crate::repository::validate::check_unique_in_batch;
 
 pub(super) async fn insert_many(
@@ -27,14 +31,27 @@ pub(super) async fn upsert_many(
     txn: &DatabaseTransaction,
     merchant: MerchantId,
     rows: Vec<NewTicket>,
-) -> Result<()> {
+) -> Result<Vec<TicketId>> {
     check_unique_in_batch(
         "freshdesk_ticket_id",
         rows.iter().map(|r| r.freshdesk_ticket_id.as_str()),
     )?;
+    let keys: Vec<String> = rows.iter().map(|r| r.freshdesk_ticket_id.clone()).collect();
     let rows = prepare_tickets(txn, merchant, rows).await?;
-    write_chunked(txn, rows, Some(ticket_upsert())).await?;
-    Ok(())
+    use ticket::Column as T;
+    let cols = (T::MerchantId, T::FreshdeskTicketId, T::Id);
+    // All or nothing, and cancel-safe: in a savepoint, as every write.
+    let ids = in_savepoint(txn, async |sp: &DatabaseTransaction| {
+        write_newest(sp, merchant, &ticket_spec(ticket_columns()), rows, false).await?;
+        ids_by_key::<_, ticket::Entity>(sp, merchant, cols, &keys).await
+    })
+    .await?;
+    keys.iter()
+        .map(|k| match ids.get(k) {
+            Some(id) => TicketId::new(*id),
+            None => Err(Error::not_found("ticket", k)),
+        })
+        .collect()
 }
 
 /// The write path of conversations and ratings: check every row, make
@@ -56,8 +73,16 @@ pub(super) async fn write_children<R: TicketChild>(
     ensure_exist::<ticket::Entity>(txn, merchant, &tickets).await?;
     let mut rows = rows;
     lock_order(&mut rows, R::freshdesk_id);
-    let rows = rows.into_iter().map(|r| r.active(merchant)).collect();
-    write_chunked(txn, rows, upsert.then(R::upsert)).await
+    let rows: Vec<R::Active> = rows.into_iter().map(|r| r.active(merchant)).collect();
+    if upsert {
+        // The upsert family returns no count: one statement per chunk.
+        in_savepoint(txn, async |sp: &DatabaseTransaction| {
+            write_newest(sp, merchant, &R::upsert(), rows, false).await
+        })
+        .await?;
+        return Ok(0);
+    }
+    insert_chunked(txn, rows).await
 }
 
 pub(super) async fn set_status(
@@ -66,8 +91,31 @@ pub(super) async fn set_status(
     ids: &[TicketId],
     status: TicketStatus,
 ) -> Result<u64> {
+    // Resolved or Closed stamps `resolved_at` / `closed_at` when empty: a
+    // reopened ticket keeps its first resolution (DESIGN's metrics).
+    let now = instant_value(micros(Utc::now()));
+    let stamp =
+        |column: ticket::Column| Func::coalesce([Expr::col(column), Expr::val(now.clone())]);
+    let (resolved, closed) = match status {
+        TicketStatus::Resolved => (true, false),
+        TicketStatus::Closed => (true, true),
+        _ => (false, false),
+    };
     update_by_ids::<ticket::Entity, _>(txn, merchant, &ids_of(ids), |u| {
-        u.col_expr(ticket::Column::Status, Expr::value(status))
+        let mut u = u.col_expr(ticket::Column::Status, Expr::value(status));
+        if resolved {
+            u = u.col_expr(
+                ticket::Column::ResolvedAt,
+                stamp(ticket::Column::ResolvedAt).into(),
+            );
+        }
+        if closed {
+            u = u.col_expr(
+                ticket::Column::ClosedAt,
+                stamp(ticket::Column::ClosedAt).into(),
+            );
+        }
+        u
     })
     .await
 }
@@ -115,29 +163,4 @@ async fn prepare_tickets(
     let responders = distinct(rows.iter().filter_map(|r| r.responder_id.map(AgentId::get)));
     ensure_exist::<agent::Entity>(txn, merchant, &responders).await?;
     Ok(rows.into_iter().map(|r| r.into_active(merchant)).collect())
-}
-
-fn ticket_upsert() -> OnConflict {
-    use ticket::Column as T;
-    // Never `merchant_id` (nor the key itself): an upsert cannot move a row.
-    OnConflict::columns([T::MerchantId, T::FreshdeskTicketId])
-        .update_columns([
-            T::Subject,
-            T::Status,
-            T::Priority,
-            T::Source,
-            T::RequesterId,
-            T::ResponderId,
-            T::CreatedAt,
-            T::UpdatedAt,
-            T::FirstRespondedAt,
-            T::FirstResponseTime,
-            T::FrDueBy,
-            T::DueBy,
-            T::ResolvedAt,
-            T::ClosedAt,
-            T::Tags,
-            T::CustomFields,
-        ])
-        .to_owned()
 }
