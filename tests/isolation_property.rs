@@ -1621,7 +1621,15 @@ impl Case<'_> {
                 let state = &self.model[m];
                 let tickets = state.tickets.values();
                 let created = state.tickets.len() as u64;
-                let resolved = tickets.clone().filter(|t| t.resolved_at.is_some()).count();
+                // `set_status` stamps `resolved_at` with the wall clock, which
+                // can fall outside the window: count what the window holds.
+                let window = Utc.with_ymd_and_hms(2026, 9, 1, 0, 0, 0).unwrap()
+                    ..Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
+                let in_window = |t: &&_| {
+                    let t: &T = t;
+                    t.resolved_at.is_some_and(|at| window.contains(&at))
+                };
+                let resolved = tickets.clone().filter(in_window).count();
                 let open = tickets.clone().filter(|t| t.status.is_open()).count();
                 prop_assert_eq!(r.merchant_id, self.ids[m]);
                 prop_assert_eq!(r.tickets_created, created);
@@ -1641,7 +1649,7 @@ impl Case<'_> {
                 let positive = state.ratings.values().filter(|(_, r)| *r > 100).count();
                 prop_assert_eq!(r.csat.positive, positive as u64);
                 let mut by_agent: BTreeMap<i64, u64> = BTreeMap::new();
-                for t in tickets.filter(|t| t.resolved_at.is_some()) {
+                for t in tickets.filter(in_window) {
                     if let Some(a) = t.responder {
                         *by_agent.entry(a).or_default() += 1;
                     }
