@@ -288,11 +288,14 @@ async fn scalar<C: ConnectionTrait>(db: &C, sql: &str) -> i64 {
         DbBackend::MySql => format!("SELECT CAST(({sql}) AS SIGNED) AS v"),
         _ => format!("SELECT CAST(({sql}) AS BIGINT) AS v"),
     };
-    let row = tokio::time::timeout(HANG, db.query_one_raw(Statement::from_string(backend, sql.clone())))
-        .await
-        .unwrap_or_else(|_| panic!("a statement hung after a cancelled call: {sql}"))
-        .expect("query")
-        .expect("one row");
+    let row = tokio::time::timeout(
+        HANG,
+        db.query_one_raw(Statement::from_string(backend, sql.clone())),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("a statement hung after a cancelled call: {sql}"))
+    .expect("query")
+    .expect("one row");
     row.try_get::<i64>("", "v").expect("an integer")
 }
 

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{ConnectionTrait, EntityTrait, ExprTrait};
 
-use super::limits::ids_per_statement;
+use super::limits::{any_of, ids_per_statement};
 use super::upsert::NewestWins;
 use crate::entity::{conversation, rating, ticket};
 use crate::error::Result;
@@ -99,7 +99,11 @@ where
             .column(key_col)
             .from(E::default())
             .and_where(Expr::col(merchant_col).eq(merchant.get()))
-            .and_where(Expr::col(key_col).is_in(keys.iter().cloned()));
+            .and_where(any_of(
+                db.get_database_backend(),
+                key_col,
+                keys.iter().cloned(),
+            ));
         for row in db.query_all(&select).await? {
             let id: i64 = row.try_get_by_index(0)?;
             let key: String = row.try_get_by_index(1)?;

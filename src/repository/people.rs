@@ -15,7 +15,7 @@ use sea_orm::{
 use super::bulk::{insert_chunked, lock_order};
 use super::keyset::CursorPage;
 use super::keyset::cursor::{KeyKind, KeyValue, decode_cursor, encode_cursor, fingerprint};
-use super::limits::ids_per_statement;
+use super::limits::{any_of, ids_per_statement};
 use super::page::check_page_size;
 use super::savepoint::in_savepoint;
 use super::scope::{MerchantScoped, delete_by_ids, distinct, scoped};
@@ -118,7 +118,11 @@ pub(crate) async fn resolve_freshdesk_ids<P: Person>(
         let rows: Vec<(String, P::Id)> = scoped::<P>(merchant)
             .select_only()
             .columns([P::freshdesk_col(), P::id_col()])
-            .filter(P::freshdesk_col().is_in(chunk.iter().cloned()))
+            .filter(any_of(
+                txn.get_database_backend(),
+                P::freshdesk_col(),
+                chunk.iter().cloned(),
+            ))
             .into_tuple()
             .all(txn)
             .await?;

@@ -38,7 +38,7 @@ use sea_orm::{
     Iterable, Value,
 };
 
-use super::limits::max_bind_params;
+use super::limits::{any_of, max_bind_params};
 use crate::entity::instant_value;
 use crate::error::{Error, Result};
 use crate::ids::MerchantId;
@@ -341,7 +341,7 @@ where
         .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
         .from(E::default())
         .and_where(Expr::col(spec.merchant).eq(merchant.get()))
-        .and_where(Expr::col(spec.key).is_in(keys.cloned()));
+        .and_where(any_of(db.get_database_backend(), spec.key, keys.cloned()));
     let row = db.query_one(&select).await?;
     let n: i64 = match row {
         Some(row) => row.try_get("", "n")?,

@@ -21,7 +21,7 @@ use crate::repository::keyset::cursor::KeyValue;
 use crate::repository::keyset::{
     CursorPage, CursorRequest, SortKeys, TicketRow, TicketSort, fetch_keyset, keyset_page, ordered,
 };
-use crate::repository::limits::ids_per_statement;
+use crate::repository::limits::{any_of, ids_per_statement};
 use crate::repository::page::{Page, check_page_size};
 use crate::repository::savepoint::guarded;
 use crate::repository::scope::scoped;
@@ -136,7 +136,11 @@ pub(super) async fn resolve_freshdesk_ids(
         let rows: Vec<(String, TicketId)> = scoped::<ticket::Entity>(merchant)
             .select_only()
             .columns([T::FreshdeskTicketId, T::Id])
-            .filter(T::FreshdeskTicketId.is_in(chunk.iter().cloned()))
+            .filter(any_of(
+                txn.get_database_backend(),
+                T::FreshdeskTicketId,
+                chunk.iter().cloned(),
+            ))
             .into_tuple()
             .all(txn)
             .await?;
