@@ -34,6 +34,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use futures_util::FutureExt;
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend};
 
 use crate::error::{Error, Result};
@@ -243,10 +244,17 @@ async fn mariadb_in_step(txn: &DatabaseTransaction) -> Result<()> {
         "SELECT CAST(? AS SIGNED) AS token",
         [token.into()],
     );
-    let answer = tokio::time::timeout(MARIADB_PROBE_TIMEOUT, txn.query_one_raw(probe)).await;
+    // sqlx 0.9 has been seen to panic (`split_to out of bounds`) while
+    // reading a leftover packet as the probe's answer: a panic here is an
+    // out-of-step connection too, not the caller's panic.
+    let answer = tokio::time::timeout(
+        MARIADB_PROBE_TIMEOUT,
+        std::panic::AssertUnwindSafe(txn.query_one_raw(probe)).catch_unwind(),
+    )
+    .await;
     let in_step = matches!(
         &answer,
-        Ok(Ok(Some(row))) if row.try_get::<i64>("", "token").ok() == Some(token)
+        Ok(Ok(Ok(Some(row)))) if row.try_get::<i64>("", "token").ok() == Some(token)
     );
     if in_step {
         return Ok(());
@@ -255,7 +263,8 @@ async fn mariadb_in_step(txn: &DatabaseTransaction) -> Result<()> {
     // sent: this ends the session, so the connection cannot be reused.
     let _ = tokio::time::timeout(
         MARIADB_PROBE_TIMEOUT,
-        txn.execute_unprepared("KILL CONNECTION_ID()"),
+        std::panic::AssertUnwindSafe(txn.execute_unprepared("KILL CONNECTION_ID()"))
+            .catch_unwind(),
     )
     .await;
     Err(Error::ConnectionLost(sea_orm::DbErr::Custom(
