@@ -1,5 +1,5 @@
 //! Killed backends, many times: while a unit of work (bulk writes, children,
-//! a status change, a report, commit) runs in the caller's transaction,
+//! a sync batch with its watermark, a status change, a report, commit) runs in the caller's transaction,
 //! another connection kills its server session at a random moment
 //! (PostgreSQL `pg_terminate_backend`, MariaDB `KILL CONNECTION`).
 //!
@@ -7,7 +7,9 @@
 //! half-written merchant), the error the caller saw is typed, and the pool
 //! serves a fresh transaction within 5 s.
 //!
-//! Size: `STRESS_KILLS` tries per server (CI: 20). Full size (100):
+//! Size: `STRESS_KILLS` kills that land inside a unit, per server (CI: 20;
+//! tries go on until that many units were cut, at most 5× as many tries).
+//! Full size (100):
 //! `STRESS_KILLS=100 DATABASE_URL=… cargo test --release --all-features --test stress_kill -- --nocapture`.
 //! SQLite has no server session to kill: skipped there, with a message.
 
@@ -16,8 +18,12 @@ use std::time::{Duration, Instant};
 use chrono::{TimeZone, Utc};
 use freshdesk_store::analytics::{self, ReportParams, UtcOffset};
 use freshdesk_store::entity::enums::TicketStatus;
+use freshdesk_store::freshdesk::{Conversation, Ticket};
 use freshdesk_store::repository::{
     NewConversation, NewTicket, SeaTicketRepository, TicketRepository,
+};
+use freshdesk_store::sync::{
+    Listing, SyncStream, advance_watermark, apply_conversations, apply_tickets,
 };
 use freshdesk_store::testing::{TestDb, unique_merchant_id};
 use freshdesk_store::{Error, MerchantId, PoolConfig};
@@ -55,6 +61,8 @@ async fn rows_of(db: &DatabaseConnection, m: MerchantId) -> (i64, i64) {
 }
 
 const TICKETS: usize = 400;
+/// Tickets (with one conversation each) of the unit's sync batch.
+const SYNCED: usize = 200;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_sessions_leave_all_or_nothing_and_the_pool_recovers() {
@@ -96,7 +104,9 @@ async fn killed_sessions_leave_all_or_nothing_and_the_pool_recovers() {
     println!("STRESS_SEED={seed}; a unit takes {took:?}");
 
     let (mut committed, mut failed, mut half, mut untyped, mut slow_recovery) = (0, 0, 0, 0, 0);
-    for _ in 0..tries() {
+    let mut attempts = 0;
+    while failed < tries() && attempts < tries() * 5 {
+        attempts += 1;
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
@@ -133,8 +143,14 @@ async fn killed_sessions_leave_all_or_nothing_and_the_pool_recovers() {
             }
         }
         let (t, c) = rows_of(test_db.connection(), m).await;
-        let whole = (t, c) == (TICKETS as i64, TICKETS as i64);
-        let none = (t, c) == (0, 0);
+        let mark = scalar(
+            test_db.connection(),
+            &format!("SELECT COUNT(*) FROM freshdesk_sync_state WHERE merchant_id = {m}"),
+        )
+        .await;
+        let all = (TICKETS + SYNCED) as i64;
+        let whole = (t, c, mark) == (all, all, 1);
+        let none = (t, c, mark) == (0, 0, 0);
         if !(whole || none && outcome.is_err()) {
             half += 1;
             eprintln!(
@@ -162,9 +178,9 @@ async fn killed_sessions_leave_all_or_nothing_and_the_pool_recovers() {
         }
     }
     println!(
-        "stress_kill {backend:?}: {} kills, {committed} units committed, {failed} failed; \
-         half-written {half}, untyped errors {untyped}, pool not recovered within 5 s {slow_recovery}",
-        tries()
+        "stress_kill {backend:?}: {attempts} kills sent, {failed} landed inside a unit (units failed), \
+         {committed} units committed; half-written {half}, untyped errors {untyped}, \
+         pool not recovered within 5 s {slow_recovery}"
     );
     assert_eq!(half, 0);
     assert_eq!(untyped, 0);
@@ -206,6 +222,28 @@ async fn unit(
             .map(|(i, t)| NewConversation::new(*t, format!("kc{i}"), "body", at))
             .collect();
         repo.insert_conversations(&txn, m, conversations).await?;
+        // A sync batch: tickets, one conversation each, the watermark.
+        let payloads: Vec<Ticket> = (0..SYNCED)
+            .map(|i| {
+                serde_json::from_value(serde_json::json!({
+                    "id": 5_000_000 + i, "subject": "synced", "status": 2, "priority": 1,
+                    "created_at": at, "updated_at": at,
+                }))
+                .expect("ticket payload")
+            })
+            .collect();
+        apply_tickets(&txn, m, Listing::Updated, &payloads).await?;
+        let replies: Vec<Conversation> = (0..SYNCED)
+            .map(|i| {
+                serde_json::from_value(serde_json::json!({
+                    "id": 6_000_000 + i, "ticket_id": 5_000_000 + i, "body": "reply",
+                    "created_at": at, "updated_at": at,
+                }))
+                .expect("conversation payload")
+            })
+            .collect();
+        apply_conversations(&txn, m, &replies).await?;
+        advance_watermark(&txn, m, SyncStream::Tickets, at).await?;
         let some: Vec<_> = ids.values().copied().take(100).collect();
         repo.set_status(&txn, m, &some, TicketStatus::Resolved)
             .await?;

@@ -88,7 +88,9 @@ fn name_record(error: Error, record: &str) -> Error {
 /// is left out and counted in [`ApplyCounts::orphans`], not an error.
 ///
 /// Runs in a savepoint of the caller's transaction: all or nothing. One
-/// look-up per chunk of ticket ids, one upsert per chunk of rows.
+/// look-up per chunk of ticket ids, one upsert per chunk of rows. A dropped call (a timeout, `select!`) is undone whole
+/// and never touches the caller's earlier writes
+/// ([how](crate::repository#cancellation)).
 ///
 /// # Errors
 ///

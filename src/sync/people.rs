@@ -90,7 +90,9 @@ where
 ///
 /// Runs in a savepoint of the caller's transaction: all or nothing. One
 /// `INSERT … ON CONFLICT` per chunk of rows (plus, on SQLite and MariaDB,
-/// one `SELECT COUNT(*)` per chunk to count).
+/// one `SELECT COUNT(*)` per chunk to count). A dropped call (a timeout, `select!`) is undone whole
+/// and never touches the caller's earlier writes
+/// ([how](crate::repository#cancellation)).
 ///
 /// # Errors
 ///

@@ -84,7 +84,9 @@ struct Keyed<'a> {
 /// the payload and the listing; `reopened_at` from `stats`.
 ///
 /// Runs in a savepoint of the caller's transaction: all or nothing. Bulk
-/// statements, chunked: placeholders, id look-ups, then the tickets.
+/// statements, chunked: placeholders, id look-ups, then the tickets. A dropped call (a timeout, `select!`) is undone whole
+/// and never touches the caller's earlier writes
+/// ([how](crate::repository#cancellation)).
 ///
 /// # Errors
 ///

@@ -106,7 +106,9 @@ pub async fn read_watermark(
 /// watermark now stored.
 ///
 /// Runs 2 statements (the upsert and a read back) in a savepoint; on SQLite
-/// and MariaDB 1 more to count.
+/// and MariaDB 1 more to count. A dropped call (a timeout, `select!`) is undone whole
+/// and never touches the caller's earlier writes
+/// ([how](crate::repository#cancellation)).
 ///
 /// # Errors
 ///
