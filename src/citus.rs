@@ -29,7 +29,7 @@
 //!
 //! [`migrate_merchant_data`]: crate::repository::migrate_merchant_data
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 use crate::error::{Error, Result};
 
@@ -65,7 +65,8 @@ pub enum Distribution {
 /// extension is installed; idempotent (tables already distributed are left
 /// as they are), and a no-op on plain PostgreSQL. Run it after the
 /// migrations, before the tables hold much data (distributing copies the
-/// rows into shards).
+/// rows into shards). `db` is the pool, or a transaction of its own (the
+/// test kit runs it in the transaction that holds its migration lock).
 ///
 /// # Errors
 ///
@@ -73,7 +74,7 @@ pub enum Distribution {
 /// (Citus is a PostgreSQL extension); the database's error when
 /// `create_distributed_table` refuses (for example a table whose keys do
 /// not contain `merchant_id`: run the migrations first).
-pub async fn distribute(db: &DatabaseConnection) -> Result<Distribution> {
+pub async fn distribute<C: ConnectionTrait>(db: &C) -> Result<Distribution> {
     let backend = db.get_database_backend();
     if backend != DbBackend::Postgres {
         return Err(Error::invalid_input(
@@ -123,7 +124,7 @@ pub async fn distribute(db: &DatabaseConnection) -> Result<Distribution> {
     Ok(Distribution::Distributed { newly })
 }
 
-async fn exists(db: &DatabaseConnection, sql: &str, arg: Option<&str>) -> Result<bool> {
+async fn exists<C: ConnectionTrait>(db: &C, sql: &str, arg: Option<&str>) -> Result<bool> {
     let stmt = match arg {
         Some(arg) => Statement::from_sql_and_values(DbBackend::Postgres, sql, [arg.into()]),
         None => Statement::from_string(DbBackend::Postgres, sql),

@@ -53,13 +53,23 @@
 //!
 //! # On Citus
 //!
-//! The policies and the binding work on a Citus cluster too, with one
-//! requirement: Citus runs each statement on the workers as the current
-//! role, so the role in force must be able to log in there. `SET LOCAL ROLE
-//! freshdesk_app` with the migration's `NOLOGIN` role fails on Citus; let
-//! the service log in directly as a role that is a member of
-//! `freshdesk_app` (and can log in to the workers, with the same
-//! authentication), or `ALTER ROLE freshdesk_app LOGIN` and connect as it.
+//! The policies and the binding work on a Citus cluster too, with two
+//! requirements:
+//!
+//! - Citus opens its connections to the workers as the role in force, so
+//!   that role must be able to log in there. `SET LOCAL ROLE freshdesk_app`
+//!   with the migration's `NOLOGIN` role fails on Citus (`role
+//!   "freshdesk_app" is not permitted to log in`, from a worker); let the
+//!   service log in as a `LOGIN` role that is a member of `freshdesk_app`
+//!   (`CREATE ROLE my_service LOGIN; GRANT freshdesk_app TO my_service;`,
+//!   with the same authentication on the workers), or `SET LOCAL ROLE` to
+//!   such a role.
+//! - A transaction that switches role does so before it writes: Citus
+//!   refuses to touch shards that the same transaction modified as another
+//!   role (`25001 cannot perform query on placements that were modified in
+//!   this transaction by a different user`). Logging in as the service's
+//!   role avoids the question.
+//!
 //! [`bind_merchant`] also issues `SET LOCAL` (propagated to the workers)
 //! there, because `set_config` is not.
 //!

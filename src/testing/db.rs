@@ -13,6 +13,16 @@ use crate::migration::{Migrator, MigratorTrait};
 /// The URL tests use when `DATABASE_URL` is not set.
 pub const DEFAULT_TEST_URL: &str = "sqlite::memory:";
 
+/// Set this environment variable to `1` to run the suite on a Citus
+/// cluster with the tables distributed: after migrating, [`TestDb`] runs
+/// [`citus::distribute`](crate::citus::distribute) once per process, and
+/// fails when the database is not Citus.
+///
+/// ```sh
+/// FDSTORE_TEST_CITUS=1 DATABASE_URL=postgres://…coordinator/db cargo test --all-features
+/// ```
+pub const CITUS_ENV: &str = "FDSTORE_TEST_CITUS";
+
 /// Server URLs whose schema this process has already migrated.
 static MIGRATED: Mutex<Option<HashSet<String>>> = Mutex::new(None);
 
@@ -29,21 +39,29 @@ pub struct TestDb {
 
 impl TestDb {
     /// Connects to `DATABASE_URL` (in-memory SQLite when unset or empty) and makes
-    /// sure the schema is there.
+    /// sure the schema is there (distributed on Citus when [`CITUS_ENV`]
+    /// is `1`).
     ///
     /// # Errors
     ///
     /// [`Error::Database`](crate::Error::Database) when the server cannot be
-    /// reached or the migrations fail.
+    /// reached or the migrations fail; [`Error::InvalidInput`](crate::Error::InvalidInput)
+    /// when [`CITUS_ENV`] asks for Citus and the database is not Citus.
     pub async fn connect() -> Result<Self> {
         let url = std::env::var("DATABASE_URL")
             .ok()
             .filter(|u| !u.trim().is_empty())
             .unwrap_or_else(|| DEFAULT_TEST_URL.to_owned());
-        Self::connect_to(&url).await
+        let db = Self::connect_to(&url).await?;
+        if citus_requested() && db.backend() != DbBackend::Postgres {
+            // A typed error naming the backend.
+            distribute_for_tests(db.connection()).await?;
+        }
+        Ok(db)
     }
 
-    /// Like [`TestDb::connect`], for an explicit URL.
+    /// Like [`TestDb::connect`], for an explicit URL. [`CITUS_ENV`] applies
+    /// to PostgreSQL URLs only (a test's own SQLite file stays SQLite).
     ///
     /// # Errors
     ///
@@ -106,7 +124,18 @@ async fn migrate_once(db: &DatabaseConnection, url: &str) -> Result<()> {
             txn.execute_unprepared("SELECT pg_advisory_xact_lock(72615001)")
                 .await?;
             Migrator::up(&txn, None).await?;
-            txn.commit().await?;
+            if citus_requested() {
+                txn.commit().await?;
+                // Under the same lock, in a transaction of its own: the
+                // tables it distributes must exist (committed) first.
+                let txn = db.begin().await?;
+                txn.execute_unprepared("SELECT pg_advisory_xact_lock(72615001)")
+                    .await?;
+                distribute_for_tests(&txn).await?;
+                txn.commit().await?;
+            } else {
+                txn.commit().await?;
+            }
         }
         DbBackend::MySql => {
             txn.execute_unprepared("SELECT GET_LOCK('freshdesk_store_migrate', 60)")
@@ -122,12 +151,30 @@ async fn migrate_once(db: &DatabaseConnection, url: &str) -> Result<()> {
             Migrator::up(db, None).await?;
         }
     }
+
     MIGRATED
         .lock()
         .expect("migration registry poisoned")
         .get_or_insert_with(HashSet::new)
         .insert(url.to_owned());
     Ok(())
+}
+
+/// True when [`CITUS_ENV`] is `1`.
+fn citus_requested() -> bool {
+    std::env::var(CITUS_ENV).is_ok_and(|v| v.trim() == "1")
+}
+
+/// [`citus::distribute`](crate::citus::distribute), refusing a database
+/// that is not Citus (the suite asked for one).
+async fn distribute_for_tests<C: ConnectionTrait>(db: &C) -> Result<()> {
+    match crate::citus::distribute(db).await? {
+        crate::citus::Distribution::NotCitus => Err(crate::Error::invalid_input(
+            "database_url",
+            format!("{CITUS_ENV}=1 but the citus extension is not installed in this database"),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Counts statements sent through a [`TestDb`] (SeaORM's metric callback):

@@ -21,7 +21,7 @@ pub mod demo;
 mod factory;
 pub mod routing;
 
-pub use db::{StatementCounter, TestDb};
+pub use db::{CITUS_ENV, StatementCounter, TestDb};
 pub use factory::{
     AgentFactory, Conn, ContactFactory, ConversationFactory, RatingFactory, TicketFactory,
     default_created_at, unique_freshdesk_id, unique_merchant_id,
