@@ -98,6 +98,7 @@ pub mod entity;
 pub mod error;
 pub mod freshdesk;
 pub mod ids;
+pub mod load;
 pub mod migration;
 pub mod repository;
 pub mod retry;

@@ -131,8 +131,11 @@ pub use keyset::{CursorPage, CursorRequest, TicketSort};
 pub use merchant::{MovedRows, migrate_merchant_data};
 pub use page::{MAX_PAGE_SIZE, Page};
 pub use savepoint::undo_cancelled;
+#[cfg(feature = "postgres")]
+pub(crate) use ticket::TICKET_INSERT_COLUMNS;
 pub use ticket::{
     MAX_CHILDREN_PER_TICKET, MAX_TICKETS_WITH_CHILDREN, SeaTicketRepository, TicketRepository,
     TicketSummary, TicketWithChildren,
 };
+pub(crate) use ticket::{check_tickets, load_chunked};
 pub use validate::{MAX_JSON_BYTES, MAX_JSON_DEPTH};

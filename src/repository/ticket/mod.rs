@@ -6,7 +6,7 @@
 //! | --- | --- |
 //! | `read.rs` | lookups, lists, counts, projections ([`TicketSummary`]) and the batch stream |
 //! | `children.rs` | tickets with their conversations, ratings and people ([`TicketWithChildren`]), bounded |
-//! | `write.rs` | inserts, upserts, status and flag updates, deletes |
+//! | `write.rs` | inserts, upserts, status and flag updates, deletes; the bulk loader's chunked path |
 //! | `sea.rs` | the trait implementation: one `tracing` span per method, then a call into the three above |
 
 mod children;
@@ -33,6 +33,7 @@ use crate::ids::{MerchantId, TicketId};
 pub use children::{MAX_CHILDREN_PER_TICKET, MAX_TICKETS_WITH_CHILDREN, TicketWithChildren};
 pub use read::TicketSummary;
 pub use sea::SeaTicketRepository;
+pub(crate) use write::{TICKET_INSERT_COLUMNS, check_tickets, load_chunked};
 
 /// Merchant-scoped reads and writes of tickets, their conversations and
 /// ratings, in the caller's transaction.
