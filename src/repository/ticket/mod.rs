@@ -33,7 +33,9 @@ use crate::ids::{MerchantId, TicketId};
 pub use children::{MAX_CHILDREN_PER_TICKET, MAX_TICKETS_WITH_CHILDREN, TicketWithChildren};
 pub use read::TicketSummary;
 pub use sea::SeaTicketRepository;
-pub(crate) use write::{TICKET_INSERT_COLUMNS, check_tickets, load_chunked};
+#[cfg(feature = "postgres")]
+pub(crate) use write::TICKET_INSERT_COLUMNS;
+pub(crate) use write::{check_tickets, load_chunked};
 
 /// Merchant-scoped reads and writes of tickets, their conversations and
 /// ratings, in the caller's transaction.
