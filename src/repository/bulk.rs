@@ -110,13 +110,17 @@ where
 /// number of rows written.
 ///
 /// `push` appends one row's bind values, one per column of `columns` and in
-/// that order. No active model and no statement builder per row: the values
+/// that order; the values of the `json_text` columns are JSON documents
+/// bound as text (serialized once, where SeaORM would clone a
+/// `serde_json::Value` tree before encoding it), cast to `jsonb` on
+/// PostgreSQL. No active model and no statement builder per row: the values
 /// are moved into one pre-sized vector per chunk, and the `INSERT` text is
 /// built once per chunk size (the crate's own table and column names and
 /// numbered placeholders, nothing from the caller).
 pub(crate) async fn insert_rows<E, R>(
     txn: &DatabaseTransaction,
     columns: &[E::Column],
+    json_text: &[E::Column],
     rows: Vec<R>,
     push: impl Fn(R, &mut Vec<Value>) + Send + Sync,
 ) -> Result<u64>
@@ -148,10 +152,10 @@ where
                 ))));
             }
             let sql = if n == chunk {
-                full.get_or_insert_with(|| insert_sql::<E>(backend, columns, n))
+                full.get_or_insert_with(|| insert_sql::<E>(backend, columns, json_text, n))
                     .clone()
             } else {
-                insert_sql::<E>(backend, columns, n)
+                insert_sql::<E>(backend, columns, json_text, n)
             };
             let statement = Statement::from_sql_and_values(backend, sql, values);
             written += sp.execute_raw(statement).await?.rows_affected();
@@ -163,7 +167,12 @@ where
 
 /// `INSERT INTO "table" ("a", "b") VALUES ($1, $2), ($3, $4)` for `rows`
 /// rows, with the backend's quoting and placeholders.
-fn insert_sql<E: EntityTrait>(backend: DbBackend, columns: &[E::Column], rows: usize) -> String {
+fn insert_sql<E: EntityTrait>(
+    backend: DbBackend,
+    columns: &[E::Column],
+    json_text: &[E::Column],
+    rows: usize,
+) -> String {
     use std::fmt::Write;
     let quote = if backend == DbBackend::MySql {
         '`'
@@ -185,16 +194,23 @@ fn insert_sql<E: EntityTrait>(backend: DbBackend, columns: &[E::Column], rows: u
         sql.push(quote);
     }
     sql.push_str(") VALUES ");
+    let jsonb: Vec<bool> = columns
+        .iter()
+        .map(|c| json_text.iter().any(|j| j.as_str() == c.as_str()))
+        .collect();
     let mut number = 0_usize;
     for row in 0..rows {
         sql.push_str(if row == 0 { "(" } else { ", (" });
-        for i in 0..columns.len() {
+        for (i, jsonb) in jsonb.iter().enumerate() {
             if i > 0 {
                 sql.push_str(", ");
             }
             if backend == DbBackend::Postgres {
                 number += 1;
                 let _ = write!(sql, "${number}");
+                if *jsonb {
+                    sql.push_str("::jsonb");
+                }
             } else {
                 sql.push('?');
             }

@@ -47,8 +47,8 @@ pub(crate) const TICKET_INSERT_COLUMNS: [ticket::Column; 19] = [
 /// Appends a checked row's bind values for `merchant`, in
 /// [`TICKET_INSERT_COLUMNS`] order: the same values as
 /// `NewTicket::into_active` (timestamps to the microsecond and bound as
-/// [`instant_value`]s, `first_response_time` derived), moved rather than
-/// cloned.
+/// [`instant_value`]s, `first_response_time` derived, the JSON columns as
+/// text), moved rather than cloned.
 fn ticket_values(row: NewTicket, merchant: MerchantId, out: &mut Vec<Value>) {
     let at = |t: Option<DateTime<Utc>>| match t {
         Some(t) => instant_value(micros(t)),
@@ -76,10 +76,16 @@ fn ticket_values(row: NewTicket, merchant: MerchantId, out: &mut Vec<Value>) {
         at(row.due_by),
         at(row.resolved_at),
         at(row.closed_at),
-        Value::Json(Some(Box::new(serde_json::Value::from(row.tags)))),
-        Value::Json(Some(Box::new(row.custom_fields))),
+        json_text(&row.tags),
+        json_text(&row.custom_fields),
         Value::Bool(Some(row.processed)),
     ]);
+}
+
+/// A JSON document bound as text (see [`insert_rows`]); serializing strings
+/// or a `serde_json::Value` cannot fail.
+fn json_text<T: serde::Serialize>(value: &T) -> Value {
+    Value::String(Some(serde_json::to_string(value).unwrap_or_default()))
 }
 
 pub(super) async fn insert_many(
@@ -88,7 +94,8 @@ pub(super) async fn insert_many(
     rows: Vec<NewTicket>,
 ) -> Result<u64> {
     let rows = checked_tickets(txn, merchant, rows).await?;
-    insert_rows::<ticket::Entity, _>(txn, &TICKET_INSERT_COLUMNS, rows, |row, out| {
+    let json = [ticket::Column::Tags, ticket::Column::CustomFields];
+    insert_rows::<ticket::Entity, _>(txn, &TICKET_INSERT_COLUMNS, &json, rows, |row, out| {
         ticket_values(row, merchant, out)
     })
     .await
