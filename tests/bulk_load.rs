@@ -507,7 +507,7 @@ async fn cancelled_loads_leave_nothing_partial_and_the_pool_works() {
     let (mut cut, mut whole) = (0, 0);
     for _ in 0..tries {
         let m = unique_merchant_id();
-        let existing = if rng.next() % 2 == 0 {
+        let existing = if rng.next().is_multiple_of(2) {
             Existing::Conflict
         } else {
             Existing::NewestWins
