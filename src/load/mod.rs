@@ -22,11 +22,11 @@
 //! * **The merchant comes from the argument**; inputs carry none, and no
 //!   other merchant's row is read or changed.
 //! * **Input validated exactly like `insert_many` / `upsert_many`**, before
-//!   anything is sent: a bad row is [`Error::InvalidInput`] naming the field
+//!   anything is sent: a bad row is [`Error::InvalidInput`](crate::Error::InvalidInput) naming the field
 //!   and the row.
 //! * **Typed errors**: a requester or responder the merchant does not have
-//!   is [`Error::NotFound`]; a Freshdesk id the merchant already has, with
-//!   [`Existing::Conflict`], is [`Error::Conflict`] naming the unique
+//!   is [`Error::NotFound`](crate::Error::NotFound); a Freshdesk id the merchant already has, with
+//!   [`Existing::Conflict`], is [`Error::Conflict`](crate::Error::Conflict) naming the unique
 //!   constraint.
 //! * **Newest wins** with [`Existing::NewestWins`], exactly as `upsert_many`:
 //!   a stored ticket takes the row only when its `updated_at` is not older,
@@ -75,7 +75,7 @@ use crate::repository::{check_tickets, load_chunked};
 #[non_exhaustive]
 pub enum Existing {
     /// Refuse it, as `insert_many` does: the whole load fails with
-    /// [`Error::Conflict`] naming the unique constraint, and nothing is
+    /// [`Error::Conflict`](crate::Error::Conflict) naming the unique constraint, and nothing is
     /// written. The fastest mode, for a merchant's first backfill.
     #[default]
     Conflict,
@@ -83,7 +83,7 @@ pub enum Existing {
     /// when its `updated_at` is not older than the stored one (never
     /// `processed`, nor `deleted`, `spam`, `reopened_at`); otherwise it is
     /// left alone. A Freshdesk id twice in one load is
-    /// [`Error::InvalidInput`].
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput).
     NewestWins,
 }
 
@@ -112,13 +112,13 @@ pub struct LoadCounts {
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] naming the field and the row for a row that
+/// [`Error::InvalidInput`](crate::Error::InvalidInput) naming the field and the row for a row that
 /// `insert_many` / `upsert_many` would refuse (and, with
 /// [`Existing::NewestWins`], a Freshdesk id twice), before anything is sent;
-/// [`Error::NotFound`] for a requester or responder the merchant does not
-/// have; [`Error::Conflict`] naming the constraint for a Freshdesk id the
+/// [`Error::NotFound`](crate::Error::NotFound) for a requester or responder the merchant does not
+/// have; [`Error::Conflict`](crate::Error::Conflict) naming the constraint for a Freshdesk id the
 /// merchant already has (with [`Existing::Conflict`]) or another violation;
-/// the database's error otherwise ([`Error::is_retryable`] says whether to
+/// the database's error otherwise ([`Error::is_retryable`](crate::Error::is_retryable) says whether to
 /// try again). Nothing is written in any of these cases.
 pub async fn load_tickets(
     db: &DatabaseConnection,
