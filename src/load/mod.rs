@@ -37,8 +37,8 @@
 //!   never handed out again half-used. On PostgreSQL a load dropped before
 //!   it finished closes its connection (the server rolls back; the pool
 //!   opens a fresh one when needed); on MariaDB the connection is checked
-//!   (and closed when out of step) before it goes back; on SQLite the
-//!   driver rolls back.
+//!   and, when out of step, its session is killed before it can go back;
+//!   on SQLite the driver rolls back.
 //!
 //! The pool's statement timeout applies to each statement (the `COPY` and
 //! the `INSERT … SELECT`): load very large backfills in batches (for
@@ -59,7 +59,10 @@
 #[cfg(feature = "postgres")]
 mod copy;
 
-use sea_orm::{DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, Statement,
+    TransactionTrait,
+};
 use serde::Serialize;
 use tracing::Instrument;
 
@@ -155,9 +158,13 @@ async fn chunked(
 ) -> Result<LoadCounts> {
     let mut owned = Owned {
         txn: Some(db.begin().await?),
-        backend: db.get_database_backend(),
+        db: db.clone(),
+        session: None,
     };
     let txn = owned.txn.as_ref().expect("just begun");
+    if db.get_database_backend() == DbBackend::MySql {
+        owned.session = Some(session_id(txn).await?);
+    }
     let outcome = load_chunked(txn, merchant, rows, newest).await;
     let txn = owned.txn.take().expect("still owned");
     match outcome {
@@ -178,16 +185,36 @@ async fn chunked(
     }
 }
 
+/// The MariaDB session id of the transaction's connection.
+async fn session_id(txn: &DatabaseTransaction) -> Result<u64> {
+    let row = txn
+        .query_one_raw(Statement::from_string(
+            DbBackend::MySql,
+            "SELECT CAST(CONNECTION_ID() AS SIGNED) AS id",
+        ))
+        .await?;
+    let id: i64 = match row {
+        Some(row) => row.try_get("", "id")?,
+        None => 0,
+    };
+    Ok(u64::try_from(id).unwrap_or(0))
+}
+
 /// The loader's own transaction while a load runs. Dropped with the
 /// transaction still in it (the load's future was dropped), SeaORM rolls
-/// it back; on MariaDB a statement with bound parameters dropped
-/// mid-flight can leave sqlx's connection out of step with the server
-/// (see [`crate::repository`], "Cancellation"), so the connection is first
-/// checked, and closed when it does not answer in step, on a task of its
-/// own, before it can go back to the pool.
+/// it back. On MariaDB a statement with bound parameters dropped
+/// mid-flight can leave sqlx's connection out of step with the server, or
+/// waiting for packets that never come (see [`crate::repository`],
+/// "Cancellation"), and the pool would hand it out again (or wait on it
+/// forever). So, on a task of its own, the connection is first asked for a
+/// token; when it does not answer in step, its session is killed from a
+/// fresh connection of its own (outside the pool, which may be full), so
+/// that the stuck connection fails and is closed instead of reused.
 struct Owned {
     txn: Option<DatabaseTransaction>,
-    backend: DbBackend,
+    db: DatabaseConnection,
+    /// MariaDB: the transaction's session id.
+    session: Option<u64>,
 }
 
 impl Drop for Owned {
@@ -195,15 +222,20 @@ impl Drop for Owned {
         let Some(txn) = self.txn.take() else {
             return;
         };
-        if self.backend != DbBackend::MySql {
+        if self.db.get_database_backend() != DbBackend::MySql {
             return;
         }
+        let (db, session) = (self.db.clone(), self.session);
         match tokio::runtime::Handle::try_current() {
             Ok(runtime) => {
                 runtime.spawn(async move {
-                    // An error here means the connection was closed:
-                    // nothing of the transaction was committed.
-                    let _ = mariadb_in_step(&txn).await;
+                    // An error means the connection was out of step (and
+                    // asked to close itself): nothing was committed.
+                    if mariadb_in_step(&txn).await.is_err() {
+                        if let Some(session) = session {
+                            kill_session(&db, session).await;
+                        }
+                    }
                     drop(txn);
                 });
             }
@@ -211,6 +243,25 @@ impl Drop for Owned {
         }
     }
 }
+
+/// Kills a MariaDB session from a fresh connection, outside the pool.
+#[cfg(feature = "mysql")]
+async fn kill_session(db: &DatabaseConnection, session: u64) {
+    use sea_orm::sqlx::{Connection, Executor};
+    let options = db.get_mysql_connection_pool().connect_options();
+    let kill = async {
+        if let Ok(mut conn) = sea_orm::sqlx::MySqlConnection::connect_with(&options).await {
+            let _ = conn
+                .execute(sea_orm::sqlx::AssertSqlSafe(format!("KILL {session}")))
+                .await;
+            let _ = conn.close().await;
+        }
+    };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), kill).await;
+}
+
+#[cfg(not(feature = "mysql"))]
+async fn kill_session(_: &DatabaseConnection, _: u64) {}
 
 /// The crate's error for a driver error outside SeaORM (the `COPY` path).
 #[cfg(feature = "postgres")]
