@@ -93,7 +93,17 @@ pub(super) async fn insert_many(
     merchant: MerchantId,
     rows: Vec<NewTicket>,
 ) -> Result<u64> {
-    let rows = checked_tickets(txn, merchant, rows).await?;
+    insert_checked(txn, merchant, rows, true).await
+}
+
+/// [`insert_many`], validating the rows unless the caller already did.
+async fn insert_checked(
+    txn: &DatabaseTransaction,
+    merchant: MerchantId,
+    rows: Vec<NewTicket>,
+    validate: bool,
+) -> Result<u64> {
+    let rows = checked_tickets(txn, merchant, rows, validate).await?;
     let json = [ticket::Column::Tags, ticket::Column::CustomFields];
     insert_rows::<ticket::Entity, _>(txn, &TICKET_INSERT_COLUMNS, &json, rows, |row, out| {
         ticket_values(row, merchant, out)
@@ -129,13 +139,14 @@ pub(crate) async fn load_chunked(
     newest: bool,
 ) -> Result<UpsertCounts> {
     if !newest {
-        let inserted = insert_many(txn, merchant, rows).await?;
+        let inserted = insert_checked(txn, merchant, rows, false).await?;
         return Ok(UpsertCounts {
             inserted,
             ..UpsertCounts::default()
         });
     }
-    let rows = prepare_tickets(txn, merchant, rows).await?;
+    let rows = checked_tickets(txn, merchant, rows, false).await?;
+    let rows = rows.into_iter().map(|r| r.into_active(merchant)).collect();
     write_newest(txn, merchant, &ticket_spec(ticket_columns()), rows, true).await
 }
 
@@ -261,20 +272,24 @@ async fn prepare_tickets(
     merchant: MerchantId,
     rows: Vec<NewTicket>,
 ) -> Result<Vec<ticket::ActiveModel>> {
-    let rows = checked_tickets(txn, merchant, rows).await?;
+    let rows = checked_tickets(txn, merchant, rows, true).await?;
     Ok(rows.into_iter().map(|r| r.into_active(merchant)).collect())
 }
 
-/// Validates ticket rows and checks their requesters and responders are the
-/// merchant's; returns the rows to write, in lock order (see
-/// [`lock_order`]).
+/// Validates ticket rows (unless `validate` is false: the bulk loader
+/// checked them with [`check_tickets`] before it began) and checks their
+/// requesters and responders are the merchant's; returns the rows to
+/// write, in lock order (see [`lock_order`]).
 async fn checked_tickets(
     txn: &DatabaseTransaction,
     merchant: MerchantId,
     mut rows: Vec<NewTicket>,
+    validate: bool,
 ) -> Result<Vec<NewTicket>> {
-    for (i, row) in rows.iter().enumerate() {
-        row.validate(i)?;
+    if validate {
+        for (i, row) in rows.iter().enumerate() {
+            row.validate(i)?;
+        }
     }
     lock_order(&mut rows, |r| r.freshdesk_ticket_id.as_str());
     let requesters = distinct(
