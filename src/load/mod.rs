@@ -231,10 +231,10 @@ impl Drop for Owned {
                 runtime.spawn(async move {
                     // An error means the connection was out of step (and
                     // asked to close itself): nothing was committed.
-                    if mariadb_in_step(&txn).await.is_err() {
-                        if let Some(session) = session {
-                            kill_session(&db, session).await;
-                        }
+                    if mariadb_in_step(&txn).await.is_err()
+                        && let Some(session) = session
+                    {
+                        kill_session(&db, session).await;
                     }
                     drop(txn);
                 });
