@@ -76,6 +76,7 @@
 //! | analytics | [`analytics`] | aggregate metrics computed by the database | [`analytics::report()`], [`analytics::ReportParams`] |
 //! | schema | [`migration`] | the schema as migrations | [`migration::Migrator`] |
 //! | entry point | [`config`], [`retry`] | pool settings; units of work with retries | [`PoolConfig`], [`retry::run_in_transaction`] |
+//! | entry point | [`load`] | bulk loading for backfills at `COPY` speed, in a transaction of its own (chosen instead of the caller's) | [`load::load_tickets`] |
 //! | sync | [`sync`] | applying Freshdesk payloads newest-wins (placeholders, orphans, deleted/spam listings), with watermarks committed in the caller's transaction: read → fetch `updated_since` → apply → advance → commit | [`sync::apply_tickets`], [`sync::read_watermark`] |
 //! | entry point | [`rls`] | opt-in PostgreSQL row-level security as a second lock | [`rls`] |
 //! | test kit | `testing` (feature `testing`) | a rollback-per-test database, factories, demo data and a statement counter | `testing::TestDb` |
@@ -101,6 +102,7 @@ pub mod entity;
 pub mod error;
 pub mod freshdesk;
 pub mod ids;
+pub mod load;
 pub mod migration;
 pub mod repository;
 pub mod retry;

@@ -227,6 +227,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("sync", 3),
     ("config", 3),
     ("retry", 3),
+    ("load", 3),
     ("rls", 3),
     ("citus", 3),
     ("testing", 4),

@@ -25,6 +25,7 @@
 //! | page with offsets | [`Page`], [`MAX_PAGE_SIZE`] | `page.rs` |
 //! | agents and contacts | [`AgentRepository`], [`ContactRepository`], [`NewAgent`], [`NewContact`] | `agent.rs`, `contact.rs`, one generic implementation in `people.rs` |
 //! | move a merchant | [`migrate_merchant_data`], [`MovedRows`] | `merchant.rs` |
+//! | backfill at `COPY` speed, in a transaction of its own (an entry point, not a repository call) | [`load::load_tickets`](crate::load::load_tickets) | `../load/` (uses `ticket/write.rs`'s checks and chunked path) |
 //!
 //! Internal building blocks, each a leaf or near it (the import graph has
 //! no cycle; `tests/architecture.rs` checks it): `scope.rs` (every query's
@@ -131,6 +132,9 @@ pub use keyset::{CursorPage, CursorRequest, TicketSort};
 pub use merchant::{MovedRows, migrate_merchant_data};
 pub use page::{MAX_PAGE_SIZE, Page};
 pub use savepoint::undo_cancelled;
+#[cfg(feature = "postgres")]
+pub(crate) use ticket::write::TICKET_INSERT_COLUMNS;
+pub(crate) use ticket::write::{check_tickets, load_chunked};
 pub use ticket::{
     MAX_CHILDREN_PER_TICKET, MAX_TICKETS_WITH_CHILDREN, SeaTicketRepository, TicketRepository,
     TicketSummary, TicketWithChildren,

@@ -237,7 +237,7 @@ pub(crate) async fn settle(txn: &DatabaseTransaction) -> Result<()> {
 
 /// Checks that a MariaDB connection answers a statement with its own
 /// answer; closes it (server side) when it does not. See [`settle`].
-async fn mariadb_in_step(txn: &DatabaseTransaction) -> Result<()> {
+pub(crate) async fn mariadb_in_step(txn: &DatabaseTransaction) -> Result<()> {
     let token = i64::try_from(NEXT_SAVEPOINT.fetch_add(1, Ordering::Relaxed)).unwrap_or(i64::MAX);
     let probe = sea_orm::Statement::from_sql_and_values(
         DbBackend::MySql,

@@ -151,7 +151,7 @@ fn incoming_value<C: IntoIden>(column: C) -> Expr {
 }
 
 /// The conflict clause for the backend.
-fn on_conflict<E: EntityTrait>(backend: DbBackend, spec: &NewestWins<E>) -> OnConflict {
+pub(crate) fn on_conflict<E: EntityTrait>(backend: DbBackend, spec: &NewestWins<E>) -> OnConflict {
     let mut clause = OnConflict::columns([spec.merchant, spec.key]);
     match backend {
         DbBackend::MySql => {

@@ -118,8 +118,9 @@ pub(crate) fn check_json(
             Value::Null | Value::Bool(_) | Value::Number(_) => {}
         }
     }
-    // Shallow now, so serializing cannot recurse deeply.
-    let bytes = serde_json::to_vec(value).map_or(usize::MAX, |text| text.len());
+    // Shallow now, so serializing cannot recurse deeply. Counted, not kept.
+    let mut counter = ByteCount(0);
+    let bytes = serde_json::to_writer(&mut counter, value).map_or(usize::MAX, |()| counter.0);
     if bytes > MAX_JSON_BYTES {
         return Err(Error::invalid_input(
             field,
@@ -127,6 +128,20 @@ pub(crate) fn check_json(
         ));
     }
     Ok(())
+}
+
+/// Counts the bytes written to it.
+struct ByteCount(usize);
+
+impl std::io::Write for ByteCount {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0 = self.0.saturating_add(bytes.len());
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -1,30 +1,153 @@
 //! Ticket writes: chunked inserts and upserts of tickets, conversations and
 //! ratings (after validation and tenant checks), status and `processed`
-//! updates, and deletes.
+//! updates, and deletes; and the chunked path of the bulk loader
+//! ([`load_chunked`], SQLite and MariaDB).
 
-use chrono::Utc;
-use sea_orm::DatabaseTransaction;
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Func};
+use sea_orm::{DatabaseTransaction, Value};
 
 use crate::entity::enums::TicketStatus;
 use crate::entity::{agent, contact, instant_value, ticket};
 use crate::error::{Error, Result};
 use crate::ids::{AgentId, ContactId, MerchantId, TicketId};
-use crate::repository::bulk::{insert_chunked, lock_order};
+use crate::repository::bulk::{insert_chunked, insert_rows, lock_order};
 use crate::repository::input::{NewTicket, TicketChild, micros};
 use crate::repository::newest::{ids_by_key, ticket_columns, ticket_spec};
 use crate::repository::savepoint::in_savepoint;
 use crate::repository::scope::{delete_by_ids, distinct, ensure_exist, update_by_ids};
-use crate::repository::upsert::write_newest;
+use crate::repository::upsert::{UpsertCounts, write_newest};
 use crate::repository::validate::check_unique_in_batch;
+
+/// The columns an insert of a new ticket sets, in the order of
+/// [`ticket_values`] (the others take their defaults: `deleted`, `spam`,
+/// `reopened_at`; the id is generated).
+pub(crate) const TICKET_INSERT_COLUMNS: [ticket::Column; 19] = [
+    ticket::Column::MerchantId,
+    ticket::Column::FreshdeskTicketId,
+    ticket::Column::Subject,
+    ticket::Column::Status,
+    ticket::Column::Priority,
+    ticket::Column::Source,
+    ticket::Column::RequesterId,
+    ticket::Column::ResponderId,
+    ticket::Column::CreatedAt,
+    ticket::Column::UpdatedAt,
+    ticket::Column::FirstRespondedAt,
+    ticket::Column::FirstResponseTime,
+    ticket::Column::FrDueBy,
+    ticket::Column::DueBy,
+    ticket::Column::ResolvedAt,
+    ticket::Column::ClosedAt,
+    ticket::Column::Tags,
+    ticket::Column::CustomFields,
+    ticket::Column::Processed,
+];
+
+/// Appends a checked row's bind values for `merchant`, in
+/// [`TICKET_INSERT_COLUMNS`] order: the same values as
+/// `NewTicket::into_active` (timestamps to the microsecond and bound as
+/// [`instant_value`]s, `first_response_time` derived, the JSON columns as
+/// text), moved rather than cloned.
+fn ticket_values(row: NewTicket, merchant: MerchantId, out: &mut Vec<Value>) {
+    let at = |t: Option<DateTime<Utc>>| match t {
+        Some(t) => instant_value(micros(t)),
+        None => Value::ChronoDateTimeWithTimeZone(None),
+    };
+    let created_at = micros(row.created_at);
+    let first_responded_at = row.first_responded_at.map(micros);
+    out.extend([
+        Value::BigInt(Some(merchant.get())),
+        Value::String(Some(row.freshdesk_ticket_id)),
+        Value::String(Some(row.subject)),
+        row.status.into(),
+        row.priority.into(),
+        Value::Int(row.source.map(|s| s.code())),
+        Value::BigInt(row.requester_id.map(ContactId::get)),
+        Value::BigInt(row.responder_id.map(AgentId::get)),
+        instant_value(created_at),
+        at(Some(row.updated_at)),
+        at(first_responded_at),
+        Value::BigInt(ticket::first_response_seconds(
+            created_at,
+            first_responded_at,
+        )),
+        at(row.fr_due_by),
+        at(row.due_by),
+        at(row.resolved_at),
+        at(row.closed_at),
+        json_text(&row.tags),
+        json_text(&row.custom_fields),
+        Value::Bool(Some(row.processed)),
+    ]);
+}
+
+/// A JSON document bound as text (see [`insert_rows`]); serializing strings
+/// or a `serde_json::Value` cannot fail.
+fn json_text<T: serde::Serialize>(value: &T) -> Value {
+    Value::String(Some(serde_json::to_string(value).unwrap_or_default()))
+}
 
 pub(super) async fn insert_many(
     txn: &DatabaseTransaction,
     merchant: MerchantId,
     rows: Vec<NewTicket>,
 ) -> Result<u64> {
-    let rows = prepare_tickets(txn, merchant, rows).await?;
-    insert_chunked(txn, rows).await
+    insert_checked(txn, merchant, rows, true).await
+}
+
+/// [`insert_many`], validating the rows unless the caller already did.
+async fn insert_checked(
+    txn: &DatabaseTransaction,
+    merchant: MerchantId,
+    rows: Vec<NewTicket>,
+    validate: bool,
+) -> Result<u64> {
+    let rows = checked_tickets(txn, merchant, rows, validate).await?;
+    let json = [ticket::Column::Tags, ticket::Column::CustomFields];
+    insert_rows::<ticket::Entity, _>(txn, &TICKET_INSERT_COLUMNS, &json, rows, |row, out| {
+        ticket_values(row, merchant, out)
+    })
+    .await
+}
+
+/// The checks of [`insert_many`] (`newest: false`) or [`upsert_many`]
+/// (`newest: true`, which also refuses a Freshdesk id twice in the batch)
+/// that need no database: every row valid. For the bulk loader, before it
+/// sends anything.
+pub(crate) fn check_tickets(rows: &[NewTicket], newest: bool) -> Result<()> {
+    for (i, row) in rows.iter().enumerate() {
+        row.validate(i)?;
+    }
+    if newest {
+        check_unique_in_batch(
+            "freshdesk_ticket_id",
+            rows.iter().map(|r| r.freshdesk_ticket_id.as_str()),
+        )?;
+    }
+    Ok(())
+}
+
+/// The bulk loader's chunked statements (SQLite, MariaDB), on the loader's
+/// own transaction: [`insert_many`]'s path, or with `newest`
+/// [`upsert_many`]'s newest-wins statements with their counts (no id
+/// look-up). Rows are checked with [`check_tickets`] by the caller.
+pub(crate) async fn load_chunked(
+    txn: &DatabaseTransaction,
+    merchant: MerchantId,
+    rows: Vec<NewTicket>,
+    newest: bool,
+) -> Result<UpsertCounts> {
+    if !newest {
+        let inserted = insert_checked(txn, merchant, rows, false).await?;
+        return Ok(UpsertCounts {
+            inserted,
+            ..UpsertCounts::default()
+        });
+    }
+    let rows = checked_tickets(txn, merchant, rows, false).await?;
+    let rows = rows.into_iter().map(|r| r.into_active(merchant)).collect();
+    write_newest(txn, merchant, &ticket_spec(ticket_columns()), rows, true).await
 }
 
 pub(super) async fn upsert_many(
@@ -143,16 +266,30 @@ fn ids_of(ids: &[TicketId]) -> Vec<i64> {
     ids.iter().map(|id| id.get()).collect()
 }
 
-/// Validates ticket rows and checks their requesters and responders are the
-/// merchant's; returns the rows to write, in lock order (see
-/// [`lock_order`]).
+/// [`checked_tickets`], as active models.
 async fn prepare_tickets(
     txn: &DatabaseTransaction,
     merchant: MerchantId,
-    mut rows: Vec<NewTicket>,
+    rows: Vec<NewTicket>,
 ) -> Result<Vec<ticket::ActiveModel>> {
-    for (i, row) in rows.iter().enumerate() {
-        row.validate(i)?;
+    let rows = checked_tickets(txn, merchant, rows, true).await?;
+    Ok(rows.into_iter().map(|r| r.into_active(merchant)).collect())
+}
+
+/// Validates ticket rows (unless `validate` is false: the bulk loader
+/// checked them with [`check_tickets`] before it began) and checks their
+/// requesters and responders are the merchant's; returns the rows to
+/// write, in lock order (see [`lock_order`]).
+async fn checked_tickets(
+    txn: &DatabaseTransaction,
+    merchant: MerchantId,
+    mut rows: Vec<NewTicket>,
+    validate: bool,
+) -> Result<Vec<NewTicket>> {
+    if validate {
+        for (i, row) in rows.iter().enumerate() {
+            row.validate(i)?;
+        }
     }
     lock_order(&mut rows, |r| r.freshdesk_ticket_id.as_str());
     let requesters = distinct(
@@ -162,5 +299,5 @@ async fn prepare_tickets(
     ensure_exist::<contact::Entity>(txn, merchant, &requesters).await?;
     let responders = distinct(rows.iter().filter_map(|r| r.responder_id.map(AgentId::get)));
     ensure_exist::<agent::Entity>(txn, merchant, &responders).await?;
-    Ok(rows.into_iter().map(|r| r.into_active(merchant)).collect())
+    Ok(rows)
 }
