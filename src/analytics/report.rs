@@ -112,10 +112,12 @@ pub async fn report(db: &DatabaseTransaction, params: &ReportParams) -> Result<R
         w: &w,
         hours: params.business_hours.as_ref(),
     };
-    let totals = plan.totals(db).await?;
+    // The backlog statement first (on PostgreSQL it turns JIT and parallel
+    // workers off for the report), the totals last (they put them back).
+    let backlog = plan.backlog_csat(db).await?;
     let groups = plan.groups(db).await?;
     let top_tags = top_tags(db, &w).await?;
-    let backlog = plan.backlog_csat(db).await?;
+    let totals = plan.totals(db, backlog.settings.as_ref()).await?;
     let daily = (0..w.days())
         .map(|i| {
             let date = w.from() + Duration::days(i);

@@ -79,6 +79,28 @@ impl Plan<'_> {
         }
     }
 
+    /// The local day of timestamp column `c`, as the first level of the
+    /// groups statement groups it: a `DATE` on PostgreSQL (formatting is
+    /// left to [`Plan::day_text`], once per group instead of once per row),
+    /// the `YYYY-MM-DD` text elsewhere.
+    pub(super) fn day_key(&self, c: &str, offset: crate::time::UtcOffset) -> String {
+        match self.dialect {
+            Dialect::Postgres => format!(
+                "CAST(({c} AT TIME ZONE 'UTC') + INTERVAL '{} seconds' AS DATE)",
+                offset.seconds()
+            ),
+            _ => self.dialect.local_day(c, offset),
+        }
+    }
+
+    /// A [`Plan::day_key`] as `YYYY-MM-DD` text.
+    pub(super) fn day_text(&self, key: &str) -> String {
+        match self.dialect {
+            Dialect::Postgres => format!("to_char({key}, 'YYYY-MM-DD')"),
+            _ => key.to_owned(),
+        }
+    }
+
     /// The 64-bit integer type of `CAST`.
     pub(super) fn int_type(&self) -> &'static str {
         match self.dialect {
@@ -186,12 +208,13 @@ impl Plan<'_> {
         let t = |c: &str| self.col("t", c);
         let cv = |c: &str| self.col("cv", c);
         // Exactly one public agent reply, looked up only for tickets
-        // resolved in the window, over the conversations' (merchant_id,
-        // ticket_id) index.
+        // resolved in the window (a nested CASE: with `AND`, a null
+        // `resolved_at` would still run the subquery), over the
+        // conversations' (merchant_id, ticket_id) index.
         let one_touch = match resolved_cond {
             Some(cond) => format!(
-                "CASE WHEN {cond} AND (SELECT COUNT(*) FROM {conv} AS {cvq} WHERE {} = <<m>> AND {} = {} \
-                 AND NOT {} AND NOT {}) = 1 THEN 1 ELSE 0 END",
+                "CASE WHEN {cond} THEN (CASE WHEN (SELECT COUNT(*) FROM {conv} AS {cvq} \
+                 WHERE {} = <<m>> AND {} = {} AND NOT {} AND NOT {}) = 1 THEN 1 ELSE 0 END) ELSE 0 END",
                 cv("merchant_id"),
                 cv("ticket_id"),
                 t("id"),
