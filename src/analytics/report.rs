@@ -96,6 +96,15 @@ pub struct Report {
 /// resolution durations are also measured in business seconds, in the same
 /// statement as their calendar twins.
 ///
+/// On PostgreSQL the first statement turns JIT compilation and parallel
+/// workers off (`jit`, `max_parallel_workers_per_gather`, with
+/// `set_config(…, true)`: local to the caller's transaction) and the last
+/// puts the values it found back: for these index range scans of one
+/// window, compiling the expressions and starting workers cost more than
+/// they save. A report cancelled between the two (its future dropped)
+/// leaves them off until the caller's transaction ends; a failed one
+/// leaves the transaction aborted, as any failed statement does.
+///
 /// A merchant with no rows gets an all-zero report (with a zero-filled
 /// daily series), not an error. Run it in a `REPEATABLE READ` transaction
 /// for one consistent snapshot.

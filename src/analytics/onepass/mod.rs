@@ -1,18 +1,22 @@
 //! The report's four statements: every figure from conditional aggregates
-//! over the window's rows, read once per statement.
+//! over the window's rows, read once per statement. They run in this order:
 //!
-//! 1. **Totals**: one row over the union of the tickets created, resolved
-//!    or reopened in the window (three index range scans, each ticket once):
-//!    counts, status and priority buckets, SLA breaches, reopened,
-//!    one-touch, and the statistics of the four durations (calendar and
-//!    business first response and resolution).
-//! 2. **Groups**: the same union, each ticket expanded into its daily
-//!    created / resolved event and its agent row, grouped by kind and key,
+//! 1. **Backlog and CSAT**: the open backlog by age (over
+//!    `(merchant_id, status)`) and the window's ratings of tickets that are
+//!    neither spam nor deleted (each rating's ticket looked up by key), as
+//!    one row. On PostgreSQL it also turns JIT compilation and parallel
+//!    workers off for the next statements, local to the caller's
+//!    transaction, and returns the settings it found.
+//! 2. **Groups**: the union of the tickets created, resolved or reopened in
+//!    the window, grouped by (created day, resolved day, responder), then
+//!    expanded into the daily created / resolved counts and the agent rows,
 //!    with the agent's name joined afterwards.
 //! 3. **Tags**: the created window's tags ([`super::tags`]).
-//! 4. **Backlog and CSAT**: the open backlog by age (over
-//!    `(merchant_id, status)`) and the window's ratings of tickets that are
-//!    neither spam nor deleted, as one row.
+//! 4. **Totals**: one row over the same union (three index range scans,
+//!    each ticket once): counts, status and priority buckets, SLA breaches,
+//!    reopened, one-touch, and the statistics of the four durations
+//!    (calendar and business first response and resolution). On PostgreSQL
+//!    it puts the settings of statement 1 back.
 //!
 //! SQL text is built with `format!` from constant identifiers and validated
 //! integers (offsets, schedule bounds, holiday day numbers); every value the

@@ -7,13 +7,15 @@ impl Plan<'_> {
     ///
     /// The percentiles interpolate between the values of ranks
     /// `p × (n − 1) + 1` and the next, with the same float arithmetic on
-    /// every backend. PostgreSQL finds those values in one sorted array per
-    /// duration (`array_agg(x ORDER BY x)`: a sort of the values alone);
-    /// SQLite and MariaDB number the rows with `ROW_NUMBER()`.
+    /// every backend. PostgreSQL and SQLite find those values in one sorted
+    /// array per duration (`array_agg(x ORDER BY x)`, `json_group_array(x
+    /// ORDER BY x)`: a sort of the values alone, not of the rows), read by
+    /// an outer query; MariaDB numbers the rows with `ROW_NUMBER()`.
     /// With `restore` (PostgreSQL), the row also puts back the planner
     /// settings bound as `jit_was` and `par_was`.
     pub(super) fn totals_sql(&self, restore: bool) -> Sql {
-        let pg = self.dialect == Dialect::Postgres;
+        // Sorted arrays (PostgreSQL, SQLite) or row numbers (MariaDB).
+        let arrays = self.dialect != Dialect::MySql;
         let m = |c: &str| self.col("m", c);
         let s = |c: &str| self.col("s", c);
         let i = |c: &str| self.col("i", c);
@@ -31,7 +33,7 @@ impl Plan<'_> {
         ];
         for (k, x) in &durations {
             window_cols.push(format!("{x} AS {k}_v"));
-            if !pg {
+            if !arrays {
                 window_cols.push(format!(
                     "ROW_NUMBER() OVER (ORDER BY CASE WHEN {x} IS NULL THEN 1 ELSE 0 END, {x}) AS {k}_rn"
                 ));
@@ -97,7 +99,7 @@ impl Plan<'_> {
             "fr_breached".to_owned(),
         ));
         out.push((breached("due_by", "resolved_at"), "res_breached".to_owned()));
-        // PostgreSQL: (expression over the aggregate row `i`, name).
+        // Arrays: (expression over the aggregate row `i`, name).
         let mut outer: Vec<(String, String)> = Vec::new();
         for (k, _) in &durations {
             let x = s(&format!("{k}_v"));
@@ -105,22 +107,31 @@ impl Plan<'_> {
             out.push((self.dialect.avg(&x), format!("{k}_avg")));
             out.push((format!("MIN({x})"), format!("{k}_min")));
             out.push((format!("MAX({x})"), format!("{k}_max")));
-            if pg {
+            if arrays {
+                let function = match self.dialect {
+                    Dialect::Postgres => "array_agg",
+                    _ => "json_group_array",
+                };
                 out.push((
-                    format!("array_agg({x} ORDER BY {x}) FILTER (WHERE {x} IS NOT NULL)"),
+                    format!("{function}({x} ORDER BY {x}) FILTER (WHERE {x} IS NOT NULL)"),
                     format!("{k}_a"),
                 ));
             }
             for (tenths, name) in [(5, "p50"), (9, "p90")] {
-                if pg {
+                if arrays {
                     let (a, n) = (i(&format!("{k}_a")), i(&format!("{k}_n")));
                     let scaled = format!("({tenths} * ({n} - 1))");
                     let lo = format!(
                         "CAST({} + 1 AS INTEGER)",
                         self.dialect.int_div(&scaled, "10")
                     );
-                    let lo_val = format!("{a}[{lo}]");
-                    let hi_val = format!("COALESCE({a}[{lo} + 1], {lo_val})");
+                    // The value at 1-based rank `r` (null past the end).
+                    let at = |r: &str| match self.dialect {
+                        Dialect::Postgres => format!("{a}[{r}]"),
+                        _ => format!("json_extract({a}, '$[' || ({r} - 1) || ']')"),
+                    };
+                    let lo_val = at(&lo);
+                    let hi_val = format!("COALESCE({}, {lo_val})", at(&format!("{lo} + 1")));
                     let frac = format!("{} / 10", self.dialect.double(&format!("{scaled} % 10")));
                     let (lo_val, hi_val) =
                         (self.dialect.double(&lo_val), self.dialect.double(&hi_val));
@@ -158,7 +169,7 @@ impl Plan<'_> {
             self.dialect_quote("m"),
             self.dialect_quote("s")
         );
-        let text = if pg {
+        let text = if arrays {
             let mut cols: Vec<String> = out
                 .iter()
                 .filter(|(_, n)| !n.ends_with("_a"))
