@@ -97,11 +97,12 @@ pub struct Report {
 /// statement as their calendar twins.
 ///
 /// On PostgreSQL the first statement turns JIT compilation and parallel
-/// workers off (`jit`, `max_parallel_workers_per_gather`, with
-/// `set_config(…, true)`: local to the caller's transaction) and the last
-/// puts the values it found back: for these index range scans of one
-/// window, compiling the expressions and starting workers cost more than
-/// they save. A report cancelled between the two (its future dropped)
+/// workers off and raises `work_mem` to at least 32 MB (`jit`,
+/// `max_parallel_workers_per_gather`, `work_mem`, with `set_config(…,
+/// true)`: local to the caller's transaction) and the last puts the values
+/// it found back: for these index range scans of one window, compiling the
+/// expressions and starting workers cost more than they save, and a
+/// 100,000-row window's sorts and hashes spill at the default 4 MB. A report cancelled between the two (its future dropped)
 /// leaves them off until the caller's transaction ends; a failed one
 /// leaves the transaction aborted, as any failed statement does.
 ///

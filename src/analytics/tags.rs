@@ -1,6 +1,6 @@
 //! Top tags of the tickets created in the window.
 
-use sea_orm::sea_query::{Alias, Expr, Func, Order, Query};
+use sea_orm::sea_query::{Alias, Expr, Func, JoinType, Order, Query};
 use sea_orm::{DatabaseTransaction, FromQueryResult};
 use serde::{Deserialize, Serialize};
 
@@ -30,7 +30,7 @@ struct TagRow {
 
 /// The element alias of the JSON table function.
 const ELEMENT: &str = "e";
-/// The alias of the distinct (ticket, tag) pairs.
+/// The alias of the distinct tags (PostgreSQL) or (ticket, tag) pairs.
 const PAIRS: &str = "d";
 
 /// The 10 most used tags of the tickets created in the window: count
@@ -79,23 +79,40 @@ pub async fn top_tags(db: &DatabaseTransaction, w: &Window) -> Result<Vec<TagCou
             value,
         ),
     };
-    q.from_function(
-        Func::cust(Alias::new(function)).arg(Expr::cust(argument)),
-        Alias::new(ELEMENT),
-    )
-    .and_where(Expr::cust(is_string));
-    // Each (ticket, tag) pair once, then counted per tag: two hash
-    // aggregates instead of the sort that `COUNT(DISTINCT …)` needs.
-    select_as(&mut q, dialect.ticket(ticket::Column::Id), "id");
-    select_as(&mut q, tag, "tag");
-    q.distinct();
+    let elements = Func::cust(Alias::new(function)).arg(Expr::cust(argument));
     let outer_tag = dialect.col(PAIRS, "tag");
+    let mut counted = if dialect == Dialect::Postgres {
+        // Each ticket's distinct tags in a LATERAL subquery, which the
+        // planner memoizes per distinct `tags` value, then one hash
+        // aggregate of (tag, count): no (ticket, tag) set to hash or sort.
+        let distinct_tags = Query::select()
+            .expr_as(Expr::cust(tag), Alias::new("tag"))
+            .from_function(elements, Alias::new(ELEMENT))
+            .and_where(Expr::cust(is_string))
+            .distinct()
+            .to_owned();
+        q.join_lateral(
+            JoinType::InnerJoin,
+            distinct_tags,
+            Alias::new(PAIRS),
+            Expr::cust("TRUE"),
+        );
+        q
+    } else {
+        // Each (ticket, tag) pair once, then counted per tag.
+        q.from_function(elements, Alias::new(ELEMENT))
+            .and_where(Expr::cust(is_string));
+        select_as(&mut q, dialect.ticket(ticket::Column::Id), "id");
+        select_as(&mut q, tag, "tag");
+        q.distinct();
+        let mut counted = Query::select();
+        counted.from_subquery(q, Alias::new(PAIRS));
+        counted
+    };
     let outer_order = match dialect {
         Dialect::Postgres => format!("{outer_tag} COLLATE \"C\""),
         _ => outer_tag.clone(),
     };
-    let mut counted = Query::select();
-    counted.from_subquery(q, Alias::new(PAIRS));
     select_as(&mut counted, outer_tag.clone(), "tag");
     select_as(&mut counted, "COUNT(*)".to_owned(), "n");
     counted

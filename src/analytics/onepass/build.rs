@@ -36,8 +36,13 @@ impl Plan<'_> {
     /// Whole seconds since the arithmetic's epoch (floor) of timestamp `c`.
     pub(super) fn abs_secs(&self, c: &str) -> String {
         match self.dialect {
+            // `date_part` is a float (`EXTRACT` a slower numeric): the epoch
+            // less its exact fraction, rounded, is the whole second for
+            // every instant PostgreSQL stores (an error far below 0.5 s).
             Dialect::Postgres => format!(
-                "(CAST(FLOOR(EXTRACT(EPOCH FROM {c})) AS BIGINT) + {})",
+                "(CAST(ROUND(date_part('epoch', {c}) - CAST({} AS DOUBLE PRECISION) / 1000000000) \
+                 AS BIGINT) + {})",
+                self.frac_nanos(c),
                 (CE_TO_UNIX_DAYS + SHIFT_DAYS) * 86_400
             ),
             Dialect::MySql => format!(
@@ -54,8 +59,9 @@ impl Plan<'_> {
     /// Nanoseconds past the whole second of timestamp `c`.
     pub(super) fn frac_nanos(&self, c: &str) -> String {
         match self.dialect {
+            // Seconds and microseconds of the UTC minute, exact in a float.
             Dialect::Postgres => format!(
-                "CAST((EXTRACT(EPOCH FROM {c}) - FLOOR(EXTRACT(EPOCH FROM {c}))) * 1000000000 AS BIGINT)"
+                "(CAST(date_part('microseconds', {c} AT TIME ZONE 'UTC') AS BIGINT) % 1000000 * 1000)"
             ),
             Dialect::MySql => format!("(MICROSECOND({c}) * 1000)"),
             Dialect::Sqlite => format!(

@@ -5,8 +5,9 @@
 //!    `(merchant_id, status)`) and the window's ratings of tickets that are
 //!    neither spam nor deleted (each rating's ticket looked up by key), as
 //!    one row. On PostgreSQL it also turns JIT compilation and parallel
-//!    workers off for the next statements, local to the caller's
-//!    transaction, and returns the settings it found.
+//!    workers off and raises `work_mem` to at least 32 MB for the next
+//!    statements, local to the caller's transaction, and returns the
+//!    settings it found.
 //! 2. **Groups**: the union of the tickets created, resolved or reopened in
 //!    the window, grouped by (created day, resolved day, responder), then
 //!    expanded into the daily created / resolved counts and the agent rows,
@@ -223,6 +224,7 @@ pub(crate) struct BacklogCsat {
 pub(crate) struct PgSettings {
     jit: String,
     parallel: String,
+    work_mem: String,
 }
 
 fn stats(
@@ -263,6 +265,7 @@ impl Plan<'_> {
         if let Some(s) = settings {
             binds.push(("jit_was", Value::from(s.jit.clone())));
             binds.push(("par_was", Value::from(s.parallel.clone())));
+            binds.push(("mem_was", Value::from(s.work_mem.clone())));
         }
         let sql = self.totals_sql(settings.is_some());
         let r: TotalsRow = one(db, sql.statement(&binds)?).await?;
@@ -329,11 +332,13 @@ impl Plan<'_> {
 
     /// The backlog and CSAT statement, which the report runs first. On
     /// PostgreSQL it also turns JIT compilation and parallel workers off
-    /// for the rest of the report (`set_config(…, true)`, local to the
-    /// caller's transaction) and returns the settings it found, which
-    /// [`Plan::totals`] puts back: the report's statements read a window of
-    /// rows through indexes, where compiling their expressions (100–200 ms)
-    /// and starting workers cost more than they save.
+    /// and raises `work_mem` to at least 32 MB for the rest of the report
+    /// (`set_config(…, true)`, local to the caller's transaction) and
+    /// returns the settings it found, which [`Plan::totals`] puts back: the
+    /// report's statements read a window of rows through indexes, where
+    /// compiling their expressions (100–200 ms) and starting workers cost
+    /// more than they save, and the sorts and hashes of a 100,000-row
+    /// window spill to disk at the default 4 MB.
     pub(crate) async fn backlog_csat<C: ConnectionTrait>(&self, db: &C) -> Result<BacklogCsat> {
         let stmt = self.backlog_csat_sql().statement(&self.binds()?)?;
         let row = db.query_one_raw(stmt).await?.ok_or_else(|| {
@@ -346,6 +351,7 @@ impl Plan<'_> {
             Dialect::Postgres => Some(PgSettings {
                 jit: row.try_get("", "jit_was")?,
                 parallel: row.try_get("", "par_was")?,
+                work_mem: row.try_get("", "mem_was")?,
             }),
             _ => None,
         };

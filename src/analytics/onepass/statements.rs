@@ -12,7 +12,7 @@ impl Plan<'_> {
     /// ORDER BY x)`: a sort of the values alone, not of the rows), read by
     /// an outer query; MariaDB numbers the rows with `ROW_NUMBER()`.
     /// With `restore` (PostgreSQL), the row also puts back the planner
-    /// settings bound as `jit_was` and `par_was`.
+    /// settings bound as `jit_was`, `par_was` and `mem_was`.
     pub(super) fn totals_sql(&self, restore: bool) -> Sql {
         // Sorted arrays (PostgreSQL, SQLite) or row numbers (MariaDB).
         let arrays = self.dialect != Dialect::MySql;
@@ -183,6 +183,7 @@ impl Plan<'_> {
                      AS par_restored"
                         .to_owned(),
                 );
+                cols.push("set_config('work_mem', <<mem_was>>, true) AS mem_restored".to_owned());
             }
             format!(
                 "SELECT {} FROM ({aggregate}) AS {}",
@@ -201,8 +202,11 @@ impl Plan<'_> {
     /// Statement 2: the daily series and the agent rows.
     ///
     /// Two levels: the window's rows grouped by (created day, resolved day,
-    /// responder), a few hundred groups; then each group counted once per
-    /// kind (1 created day, 2 resolved day, 3 agent) it belongs to. The
+    /// responder), a few hundred groups (the rows only reopened in the window
+    /// form the all-null group, which no kind takes; no filter, so the
+    /// planner's row estimate stays right and it hashes); then each group
+    /// counted once per kind (1 created day, 2 resolved day, 3 agent) it
+    /// belongs to. The
     /// agents' average first response divides the same integer sums as a
     /// one-level `AVG` would.
     pub(super) fn groups_sql(&self) -> Sql {
@@ -220,7 +224,7 @@ impl Plan<'_> {
              CASE WHEN {r_in} = 1 THEN {rday} END AS rday, \
              CASE WHEN {r_in} = 1 THEN {resp} END AS resp, COUNT(*) AS n, \
              SUM({frt}) AS frt_sum, COUNT({frt}) AS frt_n, SUM({ot}) AS ot \
-             FROM ({rows}) AS {mq} WHERE {c_in} = 1 OR {r_in} = 1 \
+             FROM ({rows}) AS {mq} \
              GROUP BY CASE WHEN {c_in} = 1 THEN {cday} END, CASE WHEN {r_in} = 1 THEN {rday} END, \
              CASE WHEN {r_in} = 1 THEN {resp} END",
             cday = self.day_key(&m("created_at"), offset),
@@ -348,12 +352,15 @@ impl Plan<'_> {
                 "SELECT \"b\".*, \"c\".*",
                 "SELECT \"b\".*, \"c\".*, \"j\".*, \
                  set_config('jit', 'off', true) AS jit_set, \
-                 set_config('max_parallel_workers_per_gather', '0', true) AS par_set",
+                 set_config('max_parallel_workers_per_gather', '0', true) AS par_set, \
+                 set_config('work_mem', CASE WHEN pg_size_bytes(\"j\".\"mem_was\") < 33554432 \
+                 THEN '32MB' ELSE \"j\".\"mem_was\" END, true) AS mem_set",
                 1,
             );
             text.push_str(
                 " CROSS JOIN (SELECT current_setting('jit') AS jit_was, \
-                 current_setting('max_parallel_workers_per_gather') AS par_was OFFSET 0) AS \"j\"",
+                 current_setting('max_parallel_workers_per_gather') AS par_was, \
+                 current_setting('work_mem') AS mem_was OFFSET 0) AS \"j\"",
             );
         }
         Sql {
