@@ -691,9 +691,9 @@ async fn upgrade_keeps_the_data_and_swaps_the_keys_on_postgres() {
         !indexes.iter().any(|(n, _)| n == "uq_ticket_merchant_id"),
         "the redundant unique index is gone: {indexes:?}"
     );
-    // And back down to migration 2 (undoing 4, the analytics indexes, and
-    // 3): keys on `id`, the unique index again.
-    Migrator::down(&txn, Some(2)).await.unwrap();
+    // And back down to migration 2 (undoing 5, the public-reply index, 4,
+    // the analytics indexes, and 3): keys on `id`, the unique index again.
+    Migrator::down(&txn, Some(3)).await.unwrap();
     assert_eq!(live_primary_key(&txn, TABLES[0]).await, ["id"]);
     let indexes = live_indexes(&txn, TABLES[0]).await;
     assert!(indexes.iter().any(|(n, _)| n == "uq_ticket_merchant_id"));

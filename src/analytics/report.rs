@@ -96,6 +96,16 @@ pub struct Report {
 /// resolution durations are also measured in business seconds, in the same
 /// statement as their calendar twins.
 ///
+/// On PostgreSQL the first statement turns JIT compilation and parallel
+/// workers off and raises `work_mem` to at least 32 MB (`jit`,
+/// `max_parallel_workers_per_gather`, `work_mem`, with `set_config(…,
+/// true)`: local to the caller's transaction) and the last puts the values
+/// it found back: for these index range scans of one window, compiling the
+/// expressions and starting workers cost more than they save, and a
+/// 100,000-row window's sorts and hashes spill at the default 4 MB. A report cancelled between the two (its future dropped)
+/// leaves them off until the caller's transaction ends; a failed one
+/// leaves the transaction aborted, as any failed statement does.
+///
 /// A merchant with no rows gets an all-zero report (with a zero-filled
 /// daily series), not an error. Run it in a `REPEATABLE READ` transaction
 /// for one consistent snapshot.
@@ -112,10 +122,12 @@ pub async fn report(db: &DatabaseTransaction, params: &ReportParams) -> Result<R
         w: &w,
         hours: params.business_hours.as_ref(),
     };
-    let totals = plan.totals(db).await?;
+    // The backlog statement first (on PostgreSQL it turns JIT and parallel
+    // workers off for the report), the totals last (they put them back).
+    let backlog = plan.backlog_csat(db).await?;
     let groups = plan.groups(db).await?;
     let top_tags = top_tags(db, &w).await?;
-    let backlog = plan.backlog_csat(db).await?;
+    let totals = plan.totals(db, backlog.settings.as_ref()).await?;
     let daily = (0..w.days())
         .map(|i| {
             let date = w.from() + Duration::days(i);

@@ -1,6 +1,6 @@
 //! Top tags of the tickets created in the window.
 
-use sea_orm::sea_query::{Alias, Expr, Func, Order};
+use sea_orm::sea_query::{Alias, Expr, Func, JoinType, Order, Query};
 use sea_orm::{DatabaseTransaction, FromQueryResult};
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +30,8 @@ struct TagRow {
 
 /// The element alias of the JSON table function.
 const ELEMENT: &str = "e";
+/// The alias of the distinct tags (PostgreSQL) or (ticket, tag) pairs.
+const PAIRS: &str = "d";
 
 /// The 10 most used tags of the tickets created in the window: count
 /// descending, then tag ascending as bytes. Each ticket counts a tag once;
@@ -50,13 +52,12 @@ pub async fn top_tags(db: &DatabaseTransaction, w: &Window) -> Result<Vec<TagCou
     let tags = dialect.ticket(ticket::Column::Tags);
     let value = dialect.col(ELEMENT, "value");
     let mut q = sql::tickets_created_in(w);
-    let (function, argument, is_string, tag, tag_order) = match dialect {
+    let (function, argument, is_string, tag) = match dialect {
         Dialect::Postgres => (
             "jsonb_array_elements",
             format!("CASE WHEN jsonb_typeof({tags}) = 'array' THEN {tags} ELSE '[]'::jsonb END"),
             format!("jsonb_typeof({value}) = 'string'"),
             format!("({value} #>> '{{}}')"),
-            format!("({value} #>> '{{}}') COLLATE \"C\""),
         ),
         Dialect::MySql => {
             let tag = dialect.col(ELEMENT, "tag");
@@ -68,7 +69,6 @@ pub async fn top_tags(db: &DatabaseTransaction, w: &Window) -> Result<Vec<TagCou
                      CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin PATH '$')"
                 ),
                 format!("JSON_TYPE(JSON_EXTRACT({tags}, CONCAT('$[', {ord} - 1, ']'))) = 'STRING'"),
-                tag.clone(),
                 tag,
             )
         }
@@ -76,25 +76,51 @@ pub async fn top_tags(db: &DatabaseTransaction, w: &Window) -> Result<Vec<TagCou
             "json_each",
             format!("CASE WHEN json_type({tags}) = 'array' THEN {tags} ELSE '[]' END"),
             format!("{} = 'text'", dialect.col(ELEMENT, "type")),
-            value.clone(),
             value,
         ),
     };
-    q.from_function(
-        Func::cust(Alias::new(function)).arg(Expr::cust(argument)),
-        Alias::new(ELEMENT),
-    )
-    .and_where(Expr::cust(is_string));
-    select_as(&mut q, tag.clone(), "tag");
-    select_as(
-        &mut q,
-        format!("COUNT(DISTINCT {})", dialect.ticket(ticket::Column::Id)),
-        "n",
-    );
-    q.add_group_by([Expr::cust(tag)])
+    let elements = Func::cust(Alias::new(function)).arg(Expr::cust(argument));
+    let outer_tag = dialect.col(PAIRS, "tag");
+    let mut counted = if dialect == Dialect::Postgres {
+        // Each ticket's distinct tags in a LATERAL subquery, which the
+        // planner memoizes per distinct `tags` value, then one hash
+        // aggregate of (tag, count): no (ticket, tag) set to hash or sort.
+        let distinct_tags = Query::select()
+            .expr_as(Expr::cust(tag), Alias::new("tag"))
+            .from_function(elements, Alias::new(ELEMENT))
+            .and_where(Expr::cust(is_string))
+            .distinct()
+            .to_owned();
+        q.join_lateral(
+            JoinType::InnerJoin,
+            distinct_tags,
+            Alias::new(PAIRS),
+            Expr::cust("TRUE"),
+        );
+        q
+    } else {
+        // Each (ticket, tag) pair once, then counted per tag.
+        q.from_function(elements, Alias::new(ELEMENT))
+            .and_where(Expr::cust(is_string));
+        select_as(&mut q, dialect.ticket(ticket::Column::Id), "id");
+        select_as(&mut q, tag, "tag");
+        q.distinct();
+        let mut counted = Query::select();
+        counted.from_subquery(q, Alias::new(PAIRS));
+        counted
+    };
+    let outer_order = match dialect {
+        Dialect::Postgres => format!("{outer_tag} COLLATE \"C\""),
+        _ => outer_tag.clone(),
+    };
+    select_as(&mut counted, outer_tag.clone(), "tag");
+    select_as(&mut counted, "COUNT(*)".to_owned(), "n");
+    counted
+        .add_group_by([Expr::cust(outer_tag)])
         .order_by_expr(Expr::cust("n"), Order::Desc)
-        .order_by_expr(Expr::cust(tag_order), Order::Asc)
+        .order_by_expr(Expr::cust(outer_order), Order::Asc)
         .limit(TOP_TAGS);
+    let q = counted;
     let rows: Vec<TagRow> = all_rows(db, &q).await?;
     Ok(rows
         .into_iter()

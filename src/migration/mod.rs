@@ -28,6 +28,7 @@ mod m20261126_000001_create_schema;
 mod m20261126_000002_mariadb_nopad_ids;
 mod m20261202_000003_sync_and_scale_out;
 mod m20261202_000004_analytics_indexes;
+mod m20261202_000005_public_reply_index;
 
 /// Every migration of the crate, in order.
 pub struct Migrator;
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_mariadb_nopad_ids::Migration),
             Box::new(m20261202_000003_sync_and_scale_out::Migration),
             Box::new(m20261202_000004_analytics_indexes::Migration),
+            Box::new(m20261202_000005_public_reply_index::Migration),
         ]
     }
 

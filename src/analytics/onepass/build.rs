@@ -36,8 +36,13 @@ impl Plan<'_> {
     /// Whole seconds since the arithmetic's epoch (floor) of timestamp `c`.
     pub(super) fn abs_secs(&self, c: &str) -> String {
         match self.dialect {
+            // `date_part` is a float (`EXTRACT` a slower numeric): the epoch
+            // less its exact fraction, rounded, is the whole second for
+            // every instant PostgreSQL stores (an error far below 0.5 s).
             Dialect::Postgres => format!(
-                "(CAST(FLOOR(EXTRACT(EPOCH FROM {c})) AS BIGINT) + {})",
+                "(CAST(ROUND(date_part('epoch', {c}) - CAST({} AS DOUBLE PRECISION) / 1000000000) \
+                 AS BIGINT) + {})",
+                self.frac_nanos(c),
                 (CE_TO_UNIX_DAYS + SHIFT_DAYS) * 86_400
             ),
             Dialect::MySql => format!(
@@ -54,8 +59,9 @@ impl Plan<'_> {
     /// Nanoseconds past the whole second of timestamp `c`.
     pub(super) fn frac_nanos(&self, c: &str) -> String {
         match self.dialect {
+            // Seconds and microseconds of the UTC minute, exact in a float.
             Dialect::Postgres => format!(
-                "CAST((EXTRACT(EPOCH FROM {c}) - FLOOR(EXTRACT(EPOCH FROM {c}))) * 1000000000 AS BIGINT)"
+                "(CAST(date_part('microseconds', {c} AT TIME ZONE 'UTC') AS BIGINT) % 1000000 * 1000)"
             ),
             Dialect::MySql => format!("(MICROSECOND({c}) * 1000)"),
             Dialect::Sqlite => format!(
@@ -76,6 +82,28 @@ impl Plan<'_> {
             Dialect::Postgres => " OFFSET 0",
             Dialect::Sqlite => " LIMIT -1 OFFSET 0",
             Dialect::MySql => "",
+        }
+    }
+
+    /// The local day of timestamp column `c`, as the first level of the
+    /// groups statement groups it: a `DATE` on PostgreSQL (formatting is
+    /// left to [`Plan::day_text`], once per group instead of once per row),
+    /// the `YYYY-MM-DD` text elsewhere.
+    pub(super) fn day_key(&self, c: &str, offset: crate::time::UtcOffset) -> String {
+        match self.dialect {
+            Dialect::Postgres => format!(
+                "CAST(({c} AT TIME ZONE 'UTC') + INTERVAL '{} seconds' AS DATE)",
+                offset.seconds()
+            ),
+            _ => self.dialect.local_day(c, offset),
+        }
+    }
+
+    /// A [`Plan::day_key`] as `YYYY-MM-DD` text.
+    pub(super) fn day_text(&self, key: &str) -> String {
+        match self.dialect {
+            Dialect::Postgres => format!("to_char({key}, 'YYYY-MM-DD')"),
+            _ => key.to_owned(),
         }
     }
 
@@ -186,12 +214,13 @@ impl Plan<'_> {
         let t = |c: &str| self.col("t", c);
         let cv = |c: &str| self.col("cv", c);
         // Exactly one public agent reply, looked up only for tickets
-        // resolved in the window, over the conversations' (merchant_id,
-        // ticket_id) index.
+        // resolved in the window (a nested CASE: with `AND`, a null
+        // `resolved_at` would still run the subquery), over the
+        // conversations' (merchant_id, ticket_id) index.
         let one_touch = match resolved_cond {
             Some(cond) => format!(
-                "CASE WHEN {cond} AND (SELECT COUNT(*) FROM {conv} AS {cvq} WHERE {} = <<m>> AND {} = {} \
-                 AND NOT {} AND NOT {}) = 1 THEN 1 ELSE 0 END",
+                "CASE WHEN {cond} THEN (CASE WHEN (SELECT COUNT(*) FROM {conv} AS {cvq} \
+                 WHERE {} = <<m>> AND {} = {} AND NOT {} AND NOT {}) = 1 THEN 1 ELSE 0 END) ELSE 0 END",
                 cv("merchant_id"),
                 cv("ticket_id"),
                 t("id"),

@@ -1,18 +1,23 @@
 //! The report's four statements: every figure from conditional aggregates
-//! over the window's rows, read once per statement.
+//! over the window's rows, read once per statement. They run in this order:
 //!
-//! 1. **Totals**: one row over the union of the tickets created, resolved
-//!    or reopened in the window (three index range scans, each ticket once):
-//!    counts, status and priority buckets, SLA breaches, reopened,
-//!    one-touch, and the statistics of the four durations (calendar and
-//!    business first response and resolution).
-//! 2. **Groups**: the same union, each ticket expanded into its daily
-//!    created / resolved event and its agent row, grouped by kind and key,
+//! 1. **Backlog and CSAT**: the open backlog by age (over
+//!    `(merchant_id, status)`) and the window's ratings of tickets that are
+//!    neither spam nor deleted (each rating's ticket looked up by key), as
+//!    one row. On PostgreSQL it also turns JIT compilation and parallel
+//!    workers off and raises `work_mem` to at least 32 MB for the next
+//!    statements, local to the caller's transaction, and returns the
+//!    settings it found.
+//! 2. **Groups**: the union of the tickets created, resolved or reopened in
+//!    the window, grouped by (created day, resolved day, responder), then
+//!    expanded into the daily created / resolved counts and the agent rows,
 //!    with the agent's name joined afterwards.
 //! 3. **Tags**: the created window's tags ([`super::tags`]).
-//! 4. **Backlog and CSAT**: the open backlog by age (over
-//!    `(merchant_id, status)`) and the window's ratings of tickets that are
-//!    neither spam nor deleted, as one row.
+//! 4. **Totals**: one row over the same union (three index range scans,
+//!    each ticket once): counts, status and priority buckets, SLA breaches,
+//!    reopened, one-touch, and the statistics of the four durations
+//!    (calendar and business first response and resolution). On PostgreSQL
+//!    it puts the settings of statement 1 back.
 //!
 //! SQL text is built with `format!` from constant identifiers and validated
 //! integers (offsets, schedule bounds, holiday day numbers); every value the
@@ -209,6 +214,17 @@ pub(crate) struct BacklogCsat {
     pub(crate) ratings: u64,
     pub(crate) positive: u64,
     pub(crate) csat_pct: Option<f64>,
+    /// PostgreSQL: the planner settings the statement found, which the
+    /// last statement puts back.
+    pub(crate) settings: Option<PgSettings>,
+}
+
+/// PostgreSQL planner settings the report turns off for its own statements
+/// (see [`Plan::backlog_csat`]), as they were before.
+pub(crate) struct PgSettings {
+    jit: String,
+    parallel: String,
+    work_mem: String,
 }
 
 fn stats(
@@ -238,9 +254,21 @@ async fn one<R: FromQueryResult, C: ConnectionTrait>(db: &C, stmt: Statement) ->
 }
 
 impl Plan<'_> {
-    /// Statement 1.
-    pub(crate) async fn totals<C: ConnectionTrait>(&self, db: &C) -> Result<Totals> {
-        let r: TotalsRow = one(db, self.totals_sql().statement(&self.binds()?)?).await?;
+    /// The totals statement; on PostgreSQL it also puts back the planner
+    /// `settings` that [`Plan::backlog_csat`] found (so it runs last).
+    pub(crate) async fn totals<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        settings: Option<&PgSettings>,
+    ) -> Result<Totals> {
+        let mut binds = self.binds()?;
+        if let Some(s) = settings {
+            binds.push(("jit_was", Value::from(s.jit.clone())));
+            binds.push(("par_was", Value::from(s.parallel.clone())));
+            binds.push(("mem_was", Value::from(s.work_mem.clone())));
+        }
+        let sql = self.totals_sql(settings.is_some());
+        let r: TotalsRow = one(db, sql.statement(&binds)?).await?;
         Ok(Totals {
             tickets_created: count(r.tickets_created),
             tickets_resolved: count(r.tickets_resolved),
@@ -302,10 +330,33 @@ impl Plan<'_> {
         Ok(Groups { days, agents })
     }
 
-    /// Statement 4.
+    /// The backlog and CSAT statement, which the report runs first. On
+    /// PostgreSQL it also turns JIT compilation and parallel workers off
+    /// and raises `work_mem` to at least 32 MB for the rest of the report
+    /// (`set_config(…, true)`, local to the caller's transaction) and
+    /// returns the settings it found, which [`Plan::totals`] puts back: the
+    /// report's statements read a window of rows through indexes, where
+    /// compiling their expressions (100–200 ms) and starting workers cost
+    /// more than they save, and the sorts and hashes of a 100,000-row
+    /// window spill to disk at the default 4 MB.
     pub(crate) async fn backlog_csat<C: ConnectionTrait>(&self, db: &C) -> Result<BacklogCsat> {
-        let r: BacklogCsatRow = one(db, self.backlog_csat_sql().statement(&self.binds()?)?).await?;
+        let stmt = self.backlog_csat_sql().statement(&self.binds()?)?;
+        let row = db.query_one_raw(stmt).await?.ok_or_else(|| {
+            Error::Database(sea_orm::DbErr::RecordNotFound(
+                "an aggregate statement returned no row".to_owned(),
+            ))
+        })?;
+        let r = BacklogCsatRow::from_query_result(&row, "")?;
+        let settings = match self.dialect {
+            Dialect::Postgres => Some(PgSettings {
+                jit: row.try_get("", "jit_was")?,
+                parallel: row.try_get("", "par_was")?,
+                work_mem: row.try_get("", "mem_was")?,
+            }),
+            _ => None,
+        };
         Ok(BacklogCsat {
+            settings,
             open_backlog: count(r.open_backlog),
             ages: [r.lt_1d, r.d1_3, r.d3_7, r.ge_7d].map(count),
             ratings: count(r.ratings),

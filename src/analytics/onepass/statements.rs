@@ -4,9 +4,21 @@ use super::*;
 
 impl Plan<'_> {
     /// Statement 1: the totals row.
-    pub(super) fn totals_sql(&self) -> Sql {
+    ///
+    /// The percentiles interpolate between the values of ranks
+    /// `p × (n − 1) + 1` and the next, with the same float arithmetic on
+    /// every backend. PostgreSQL and SQLite find those values in one sorted
+    /// array per duration (`array_agg(x ORDER BY x)`, `json_group_array(x
+    /// ORDER BY x)`: a sort of the values alone, not of the rows), read by
+    /// an outer query; MariaDB numbers the rows with `ROW_NUMBER()`.
+    /// With `restore` (PostgreSQL), the row also puts back the planner
+    /// settings bound as `jit_was`, `par_was` and `mem_was`.
+    pub(super) fn totals_sql(&self, restore: bool) -> Sql {
+        // Sorted arrays (PostgreSQL, SQLite) or row numbers (MariaDB).
+        let arrays = self.dialect != Dialect::MySql;
         let m = |c: &str| self.col("m", c);
         let s = |c: &str| self.col("s", c);
+        let i = |c: &str| self.col("i", c);
         let fr_x = format!(
             "CASE WHEN {} = 1 THEN {} END",
             m("c_in"),
@@ -21,26 +33,32 @@ impl Plan<'_> {
         ];
         for (k, x) in &durations {
             window_cols.push(format!("{x} AS {k}_v"));
-            window_cols.push(format!(
-                "ROW_NUMBER() OVER (ORDER BY CASE WHEN {x} IS NULL THEN 1 ELSE 0 END, {x}) AS {k}_rn"
-            ));
-            window_cols.push(format!("COUNT({x}) OVER () AS {k}_cnt"));
+            if !arrays {
+                window_cols.push(format!(
+                    "ROW_NUMBER() OVER (ORDER BY CASE WHEN {x} IS NULL THEN 1 ELSE 0 END, {x}) AS {k}_rn"
+                ));
+                window_cols.push(format!("COUNT({x}) OVER () AS {k}_cnt"));
+            }
         }
         let created =
             |cond: &str| format!("COUNT(CASE WHEN {} = 1 AND {cond} THEN 1 END)", s("c_in"));
-        let mut out = vec![
-            format!(
-                "COUNT(CASE WHEN {} = 1 THEN 1 END) AS tickets_created",
-                s("c_in")
+        // (expression, name) of the aggregate row.
+        let mut out: Vec<(String, String)> = vec![
+            (
+                format!("COUNT(CASE WHEN {} = 1 THEN 1 END)", s("c_in")),
+                "tickets_created".to_owned(),
             ),
-            format!(
-                "COUNT(CASE WHEN {} = 1 THEN 1 END) AS tickets_resolved",
-                s("r_in")
+            (
+                format!("COUNT(CASE WHEN {} = 1 THEN 1 END)", s("r_in")),
+                "tickets_resolved".to_owned(),
             ),
-            format!("COUNT(CASE WHEN {} = 1 THEN 1 END) AS reopened", s("o_in")),
-            format!(
-                "COUNT(CASE WHEN {} = 1 THEN 1 END) AS one_touch_resolved",
-                s("one_touch")
+            (
+                format!("COUNT(CASE WHEN {} = 1 THEN 1 END)", s("o_in")),
+                "reopened".to_owned(),
+            ),
+            (
+                format!("COUNT(CASE WHEN {} = 1 THEN 1 END)", s("one_touch")),
+                "one_touch_resolved".to_owned(),
             ),
         ];
         for status in [
@@ -52,9 +70,9 @@ impl Plan<'_> {
             TicketStatus::WaitingOnThirdParty,
         ] {
             let code = status.code();
-            out.push(format!(
-                "{} AS s{code}",
-                created(&format!("{} = {code}", s("status")))
+            out.push((
+                created(&format!("{} = {code}", s("status"))),
+                format!("s{code}"),
             ));
         }
         for priority in [
@@ -64,9 +82,9 @@ impl Plan<'_> {
             Priority::Urgent,
         ] {
             let code = priority.code();
-            out.push(format!(
-                "{} AS p{code}",
-                created(&format!("{} = {code}", s("priority")))
+            out.push((
+                created(&format!("{} = {code}", s("priority"))),
+                format!("p{code}"),
             ));
         }
         let breached = |due: &str, done: &str| {
@@ -76,25 +94,54 @@ impl Plan<'_> {
                 done = s(done)
             ))
         };
-        out.push(format!(
-            "{} AS fr_breached",
-            breached("fr_due_by", "first_responded_at")
+        out.push((
+            breached("fr_due_by", "first_responded_at"),
+            "fr_breached".to_owned(),
         ));
-        out.push(format!(
-            "{} AS res_breached",
-            breached("due_by", "resolved_at")
-        ));
+        out.push((breached("due_by", "resolved_at"), "res_breached".to_owned()));
+        // Arrays: (expression over the aggregate row `i`, name).
+        let mut outer: Vec<(String, String)> = Vec::new();
         for (k, _) in &durations {
-            let (x, rn, cnt) = (
-                s(&format!("{k}_v")),
-                s(&format!("{k}_rn")),
-                s(&format!("{k}_cnt")),
-            );
-            out.push(format!("COUNT({x}) AS {k}_n"));
-            out.push(format!("{} AS {k}_avg", self.dialect.avg(&x)));
-            out.push(format!("MIN({x}) AS {k}_min"));
-            out.push(format!("MAX({x}) AS {k}_max"));
+            let x = s(&format!("{k}_v"));
+            out.push((format!("COUNT({x})"), format!("{k}_n")));
+            out.push((self.dialect.avg(&x), format!("{k}_avg")));
+            out.push((format!("MIN({x})"), format!("{k}_min")));
+            out.push((format!("MAX({x})"), format!("{k}_max")));
+            if arrays {
+                let function = match self.dialect {
+                    Dialect::Postgres => "array_agg",
+                    _ => "json_group_array",
+                };
+                out.push((
+                    format!("{function}({x} ORDER BY {x}) FILTER (WHERE {x} IS NOT NULL)"),
+                    format!("{k}_a"),
+                ));
+            }
             for (tenths, name) in [(5, "p50"), (9, "p90")] {
+                if arrays {
+                    let (a, n) = (i(&format!("{k}_a")), i(&format!("{k}_n")));
+                    let scaled = format!("({tenths} * ({n} - 1))");
+                    let lo = format!(
+                        "CAST({} + 1 AS INTEGER)",
+                        self.dialect.int_div(&scaled, "10")
+                    );
+                    // The value at 1-based rank `r` (null past the end).
+                    let at = |r: &str| match self.dialect {
+                        Dialect::Postgres => format!("{a}[{r}]"),
+                        _ => format!("json_extract({a}, '$[' || ({r} - 1) || ']')"),
+                    };
+                    let lo_val = at(&lo);
+                    let hi_val = format!("COALESCE({}, {lo_val})", at(&format!("{lo} + 1")));
+                    let frac = format!("{} / 10", self.dialect.double(&format!("{scaled} % 10")));
+                    let (lo_val, hi_val) =
+                        (self.dialect.double(&lo_val), self.dialect.double(&hi_val));
+                    outer.push((
+                        format!("{lo_val} + ({hi_val} - {lo_val}) * {frac}"),
+                        format!("{k}_{name}"),
+                    ));
+                    continue;
+                }
+                let (rn, cnt) = (s(&format!("{k}_rn")), s(&format!("{k}_cnt")));
                 let scaled = format!("({tenths} * ({cnt} - 1))");
                 let lo = format!("({} + 1)", self.dialect.int_div(&scaled, "10"));
                 let lo_val = format!("MAX(CASE WHEN {rn} = {lo} THEN {x} END)");
@@ -105,45 +152,84 @@ impl Plan<'_> {
                     self.dialect.double(&format!("{scaled} % 10"))
                 );
                 let (lo_val, hi_val) = (self.dialect.double(&lo_val), self.dialect.double(&hi_val));
-                out.push(format!(
-                    "{lo_val} + ({hi_val} - {lo_val}) * {frac} AS {k}_{name}"
+                out.push((
+                    format!("{lo_val} + ({hi_val} - {lo_val}) * {frac}"),
+                    format!("{k}_{name}"),
                 ));
             }
         }
+        let aggregate = format!(
+            "SELECT {} FROM (SELECT {} FROM ({}) AS {}) AS {}",
+            out.iter()
+                .map(|(e, n)| format!("{e} AS {n}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            window_cols.join(", "),
+            self.measured_rows(),
+            self.dialect_quote("m"),
+            self.dialect_quote("s")
+        );
+        let text = if arrays {
+            let mut cols: Vec<String> = out
+                .iter()
+                .filter(|(_, n)| !n.ends_with("_a"))
+                .map(|(_, n)| i(n))
+                .collect();
+            cols.extend(outer.iter().map(|(e, n)| format!("{e} AS {n}")));
+            if restore {
+                cols.push("set_config('jit', <<jit_was>>, true) AS jit_restored".to_owned());
+                cols.push(
+                    "set_config('max_parallel_workers_per_gather', <<par_was>>, true) \
+                     AS par_restored"
+                        .to_owned(),
+                );
+                cols.push("set_config('work_mem', <<mem_was>>, true) AS mem_restored".to_owned());
+            }
+            format!(
+                "SELECT {} FROM ({aggregate}) AS {}",
+                cols.join(", "),
+                self.dialect_quote("i")
+            )
+        } else {
+            aggregate
+        };
         Sql {
             dialect: self.dialect,
-            text: format!(
-                "SELECT {} FROM (SELECT {} FROM ({}) AS {}) AS {}",
-                out.join(", "),
-                window_cols.join(", "),
-                self.measured_rows(),
-                self.dialect_quote("m"),
-                self.dialect_quote("s")
-            ),
+            text,
         }
     }
 
     /// Statement 2: the daily series and the agent rows.
+    ///
+    /// Two levels: the window's rows grouped by (created day, resolved day,
+    /// responder), a few hundred groups (the rows only reopened in the window
+    /// form the all-null group, which no kind takes; no filter, so the
+    /// planner's row estimate stays right and it hashes); then each group
+    /// counted once per kind (1 created day, 2 resolved day, 3 agent) it
+    /// belongs to. The
+    /// agents' average first response divides the same integer sums as a
+    /// one-level `AVG` would.
     pub(super) fn groups_sql(&self) -> Sql {
         let m = |c: &str| self.col("m", c);
-        let e = |c: &str| self.col("e", c);
+        let f = |c: &str| self.col("f", c);
         let g = |c: &str| self.col("g", c);
         let a = |c: &str| self.col("a", c);
         let k = self.col("k", "k");
+        let int = self.int_type();
         let offset = self.w.offset();
         let kinds = "SELECT 1 AS k UNION ALL SELECT 2 UNION ALL SELECT 3";
-        let day = format!(
-            "CASE {k} WHEN 1 THEN {} WHEN 2 THEN {} END",
-            self.dialect.local_day(&m("created_at"), offset),
-            self.dialect.local_day(&m("resolved_at"), offset)
-        );
-        let events = format!(
-            "SELECT {k} AS kind, {day} AS day, CASE WHEN {k} = 3 THEN {resp} END AS resp, \
-             {frt} AS frt, {ot} AS one_touch FROM ({rows}) AS {mq} CROSS JOIN ({kinds}) AS {kq} \
-             WHERE ({k} = 1 AND {c_in} = 1) OR ({k} = 2 AND {r_in} = 1) \
-             OR ({k} = 3 AND {r_in} = 1 AND {resp} IS NOT NULL)",
+        let frt = m("first_response_time");
+        let first = format!(
+            "SELECT CASE WHEN {c_in} = 1 THEN {cday} END AS cday, \
+             CASE WHEN {r_in} = 1 THEN {rday} END AS rday, \
+             CASE WHEN {r_in} = 1 THEN {resp} END AS resp, COUNT(*) AS n, \
+             SUM({frt}) AS frt_sum, COUNT({frt}) AS frt_n, SUM({ot}) AS ot \
+             FROM ({rows}) AS {mq} \
+             GROUP BY CASE WHEN {c_in} = 1 THEN {cday} END, CASE WHEN {r_in} = 1 THEN {rday} END, \
+             CASE WHEN {r_in} = 1 THEN {resp} END",
+            cday = self.day_key(&m("created_at"), offset),
+            rday = self.day_key(&m("resolved_at"), offset),
             resp = m("responder_id"),
-            frt = m("first_response_time"),
             ot = m("one_touch"),
             // The daily series and the agents need no business time.
             rows = Plan {
@@ -153,20 +239,32 @@ impl Plan<'_> {
             }
             .measured_rows(),
             mq = self.dialect_quote("m"),
-            kq = self.dialect_quote("k"),
             c_in = m("c_in"),
             r_in = m("r_in"),
         );
+        let day = format!(
+            "CASE {k} WHEN 1 THEN {} WHEN 2 THEN {} END",
+            self.day_text(&f("cday")),
+            self.day_text(&f("rday"))
+        );
+        let resp = format!("CASE WHEN {k} = 3 THEN {} END", f("resp"));
         let grouped = format!(
-            "SELECT {kind} AS kind, {day} AS day, {resp} AS resp, COUNT(*) AS n, \
-             {avg} AS avg_frt, SUM({ot}) AS one_touch FROM ({events}) AS {eq} \
-             GROUP BY {kind}, {day}, {resp}",
-            kind = e("kind"),
-            day = e("day"),
-            resp = e("resp"),
-            avg = self.dialect.avg(&e("frt")),
-            ot = e("one_touch"),
-            eq = self.dialect_quote("e"),
+            "SELECT {k} AS kind, {day} AS day, {resp} AS resp, CAST(SUM({n}) AS {int}) AS n, \
+             {sum} / NULLIF(CAST(SUM({frt_n}) AS {int}), 0) AS avg_frt, \
+             CAST(SUM({ot}) AS {int}) AS one_touch \
+             FROM ({first}) AS {fq} CROSS JOIN ({kinds}) AS {kq} \
+             WHERE ({k} = 1 AND {cday} IS NOT NULL) OR ({k} = 2 AND {rday} IS NOT NULL) \
+             OR ({k} = 3 AND {fresp} IS NOT NULL) \
+             GROUP BY {k}, {day}, {resp}",
+            n = f("n"),
+            sum = self.dialect.double(&format!("SUM({})", f("frt_sum"))),
+            frt_n = f("frt_n"),
+            ot = f("ot"),
+            fq = self.dialect_quote("f"),
+            kq = self.dialect_quote("k"),
+            cday = f("cday"),
+            rday = f("rday"),
+            fresp = f("resp"),
         );
         let name = a("name");
         Sql {
@@ -184,7 +282,6 @@ impl Plan<'_> {
                 n = g("n"),
                 avg = g("avg_frt"),
                 ot = g("one_touch"),
-                int = self.int_type(),
                 gq = self.dialect_quote("g"),
                 agent = self.dialect_quote("freshdesk_agent"),
                 aq = self.dialect_quote("a"),
@@ -222,11 +319,15 @@ impl Plan<'_> {
             "COUNT(CASE WHEN {rating} > {} THEN 1 END)",
             crate::entity::rating::POSITIVE_THRESHOLD
         );
+        // Each rating's ticket is looked up by its key (a correlated
+        // subquery: no plan hashes the merchant's whole ticket table).
         let csat = format!(
             "SELECT COUNT(*) AS ratings, {positive} AS positive, \
              {pct} * 100 / NULLIF(COUNT(*), 0) AS csat_pct \
-             FROM {rt} AS {rq} JOIN {table} AS {tq} ON {tm} = {rm} AND {tid} = {rtid} \
-             WHERE {rm} = <<m>> AND {rc} >= <<start>> AND {rc} < <<end>> AND {nf}",
+             FROM {rt} AS {rq} \
+             WHERE {rm} = <<m>> AND {rc} >= <<start>> AND {rc} < <<end>> \
+             AND (SELECT CASE WHEN {nf} THEN 1 ELSE 0 END FROM {table} AS {tq} \
+             WHERE {tm} = {rm} AND {tid} = {rtid}) = 1",
             pct = self.dialect.double(&positive),
             rt = self.dialect_quote("freshdesk_rating"),
             rq = self.dialect_quote("r"),
@@ -239,13 +340,32 @@ impl Plan<'_> {
             rc = r("created_at"),
             nf = self.not_flagged("t"),
         );
+        let mut text = format!(
+            "SELECT {b}.*, {c}.* FROM ({backlog}) AS {b} CROSS JOIN ({csat}) AS {c}",
+            b = self.dialect_quote("b"),
+            c = self.dialect_quote("c"),
+        );
+        if self.dialect == Dialect::Postgres {
+            // The settings as found (read in a fenced subquery, before the
+            // row's `set_config` calls run), then off for the next statements.
+            text = text.replacen(
+                "SELECT \"b\".*, \"c\".*",
+                "SELECT \"b\".*, \"c\".*, \"j\".*, \
+                 set_config('jit', 'off', true) AS jit_set, \
+                 set_config('max_parallel_workers_per_gather', '0', true) AS par_set, \
+                 set_config('work_mem', CASE WHEN pg_size_bytes(\"j\".\"mem_was\") < 33554432 \
+                 THEN '32MB' ELSE \"j\".\"mem_was\" END, true) AS mem_set",
+                1,
+            );
+            text.push_str(
+                " CROSS JOIN (SELECT current_setting('jit') AS jit_was, \
+                 current_setting('max_parallel_workers_per_gather') AS par_was, \
+                 current_setting('work_mem') AS mem_was OFFSET 0) AS \"j\"",
+            );
+        }
         Sql {
             dialect: self.dialect,
-            text: format!(
-                "SELECT {b}.*, {c}.* FROM ({backlog}) AS {b} CROSS JOIN ({csat}) AS {c}",
-                b = self.dialect_quote("b"),
-                c = self.dialect_quote("c"),
-            ),
+            text,
         }
     }
 }
