@@ -93,9 +93,17 @@ async fn statement_count_is_fixed() {
     let txn = db.begin().await.unwrap();
     let merchant = unique_merchant_id();
     let p = params(merchant, date(2026, 10, 1), date(2026, 11, 1), "+05:30");
+    // 4 aggregate statements (on PostgreSQL inside a savepoint, whose
+    // control statements the counter does not count).
+    let fixed = 4;
     db.counter().reset();
     report(&txn, &p).await.unwrap();
-    assert_eq!(db.counter().get(), 4, "{:#?}", db.counter().statements());
+    assert_eq!(
+        db.counter().get(),
+        fixed,
+        "{:#?}",
+        db.counter().statements()
+    );
 
     let config = DemoConfig::new(1, 300, 5)
         .first_merchant(merchant)
@@ -103,7 +111,12 @@ async fn statement_count_is_fixed() {
     demo::fill(&txn, &config).await.unwrap();
     db.counter().reset();
     let r = report(&txn, &p).await.unwrap();
-    assert_eq!(db.counter().get(), 4, "{:#?}", db.counter().statements());
+    assert_eq!(
+        db.counter().get(),
+        fixed,
+        "{:#?}",
+        db.counter().statements()
+    );
     assert!(r.tickets_created > 50);
 
     // Each metric group on its own.
@@ -561,4 +574,61 @@ async fn percentiles_agree_with_postgres_percentile_cont() {
         close(p90, r.first_response.p90_secs.unwrap()),
         "{p90} {r:?}"
     );
+}
+
+/// PostgreSQL: a report dropped at any point of its work leaves neither its
+/// session settings (`jit`, `max_parallel_workers_per_gather`, `work_mem`)
+/// nor an unusable transaction behind once the crate's next call (here
+/// `undo_cancelled`) has run.
+#[tokio::test]
+async fn a_cancelled_report_leaves_the_settings_as_they_were() {
+    let db = TestDb::connect().await.unwrap();
+    if db.backend() != sea_orm::DbBackend::Postgres {
+        eprintln!("skipped: the report changes session settings on PostgreSQL only");
+        return;
+    }
+    let txn = db.begin().await.unwrap();
+    let merchant = unique_merchant_id();
+    let config = DemoConfig::new(1, 300, 5)
+        .first_merchant(merchant)
+        .anchor(at(2026, 11, 1, 0, 0, 0));
+    demo::fill(&txn, &config).await.unwrap();
+    let p = params(merchant, date(2026, 10, 1), date(2026, 11, 1), "+05:30");
+    let settings = async |txn: &DatabaseTransaction| -> String {
+        let row = txn
+            .query_one_raw(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                "SELECT current_setting('jit') || ' ' || \
+                 current_setting('max_parallel_workers_per_gather') || ' ' || \
+                 current_setting('work_mem') AS s",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<String>("", "s").unwrap()
+    };
+    let before = settings(&txn).await;
+    let mut cancelled = 0;
+    for polls in 1..40 {
+        let mut fut = Box::pin(report(&txn, &p));
+        let mut done = false;
+        for _ in 0..polls {
+            if futures_util::poll!(fut.as_mut()).is_ready() {
+                done = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_micros(300)).await;
+        }
+        drop(fut);
+        cancelled += usize::from(!done);
+        freshdesk_store::repository::undo_cancelled(&txn)
+            .await
+            .unwrap();
+        assert_eq!(settings(&txn).await, before, "after {polls} polls");
+    }
+    assert!(cancelled > 0, "no report was dropped midway");
+    // And a whole report afterwards leaves them as they were too.
+    report(&txn, &p).await.unwrap();
+    assert_eq!(settings(&txn).await, before);
+    txn.rollback().await.unwrap();
 }

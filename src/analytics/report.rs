@@ -1,7 +1,7 @@
 //! The whole report of DESIGN.md: every metric for one merchant and window.
 
 use chrono::{Duration, NaiveDate};
-use sea_orm::DatabaseTransaction;
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend};
 use serde::{Deserialize, Serialize};
 
 use super::agents::AgentStats;
@@ -9,13 +9,14 @@ use super::csat::Csat;
 use super::daily::DailyCount;
 use super::durations::DurationStats;
 use super::onepass::Plan;
-use super::params::ReportParams;
+use super::params::{ReportParams, Window};
 use super::sla::SlaBreaches;
 use super::sql::Dialect;
 use super::tags::{TagCount, top_tags};
 use super::volume::{PriorityCounts, StatusCounts};
 use crate::error::Result;
 use crate::ids::MerchantId;
+use crate::repository::savepoint::{guarded, in_savepoint};
 use crate::time::UtcOffset;
 
 /// The open backlog split by age at `now` (`now - created_at`); the four
@@ -102,9 +103,13 @@ pub struct Report {
 /// true)`: local to the caller's transaction) and the last puts the values
 /// it found back: for these index range scans of one window, compiling the
 /// expressions and starting workers cost more than they save, and a
-/// 100,000-row window's sorts and hashes spill at the default 4 MB. A report cancelled between the two (its future dropped)
-/// leaves them off until the caller's transaction ends; a failed one
-/// leaves the transaction aborted, as any failed statement does.
+/// 100,000-row window's sorts and hashes spill at the default 4 MB. The
+/// four statements run in a savepoint there (2 more statements), so a
+/// report that fails or is cancelled midway (its future dropped) leaves
+/// neither these settings nor an aborted transaction behind: the
+/// savepoint is rolled back at once on failure, and by the crate's next
+/// call on the transaction (or [`undo_cancelled`](crate::repository::undo_cancelled))
+/// after a cancellation.
 ///
 /// A merchant with no rows gets an all-zero report (with a zero-filled
 /// daily series), not an error. Run it in a `REPEATABLE READ` transaction
@@ -117,6 +122,24 @@ pub struct Report {
 /// [`Error::Database`](crate::Error::Database) when a statement fails.
 pub async fn report(db: &DatabaseTransaction, params: &ReportParams) -> Result<Report> {
     let w = params.window()?;
+    if db.get_database_backend() == DbBackend::Postgres {
+        // The settings the first statement changes live in a savepoint: a
+        // report that fails, or is dropped midway, has them rolled back
+        // with it (by the crate's next call on the transaction, or
+        // `repository::undo_cancelled`), so the caller's transaction is
+        // left as it was and usable.
+        return in_savepoint(db, async |txn: &DatabaseTransaction| {
+            compute(txn, params, w).await
+        })
+        .await;
+    }
+    guarded(db, async |txn: &DatabaseTransaction| {
+        compute(txn, params, w).await
+    })
+    .await
+}
+
+async fn compute(db: &DatabaseTransaction, params: &ReportParams, w: Window) -> Result<Report> {
     let plan = Plan {
         dialect: Dialect::of(db)?,
         w: &w,

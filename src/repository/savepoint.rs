@@ -263,8 +263,7 @@ pub(crate) async fn mariadb_in_step(txn: &DatabaseTransaction) -> Result<()> {
     // sent: this ends the session, so the connection cannot be reused.
     let _ = tokio::time::timeout(
         MARIADB_PROBE_TIMEOUT,
-        std::panic::AssertUnwindSafe(txn.execute_unprepared("KILL CONNECTION_ID()"))
-            .catch_unwind(),
+        std::panic::AssertUnwindSafe(txn.execute_unprepared("KILL CONNECTION_ID()")).catch_unwind(),
     )
     .await;
     Err(Error::ConnectionLost(sea_orm::DbErr::Custom(
