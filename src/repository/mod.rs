@@ -129,10 +129,10 @@ pub use filter::{Flagged, Sla, SlaBreach, TicketFilter};
 pub use input::{NewConversation, NewRating, NewTicket};
 pub use keyset::{CursorPage, CursorRequest, TicketSort};
 pub use merchant::{MovedRows, migrate_merchant_data};
-pub use page::{MAX_PAGE_SIZE, Page};
+pub use page::{MAX_PAGE_SIZE, OffsetPage, OffsetRequest, Page};
 pub use savepoint::undo_cancelled;
 pub use ticket::{
-    MAX_CHILDREN_PER_TICKET, MAX_TICKETS_WITH_CHILDREN, SeaTicketRepository, TicketRepository,
-    TicketSummary, TicketWithChildren,
+    MAX_CHILDREN_PER_TICKET, MAX_STREAM_BATCH, MAX_TICKETS_WITH_CHILDREN, STREAM_BATCH,
+    SeaTicketRepository, TicketChange, TicketRepository, TicketSummary, TicketWithChildren,
 };
 pub use validate::{MAX_JSON_BYTES, MAX_JSON_DEPTH};
