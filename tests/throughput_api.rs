@@ -132,6 +132,14 @@ async fn stream_returns_the_filtered_rows_in_order() -> TestResult {
     assert_eq!(deleted.len(), 6);
     let (everything, _) = stream_ids(&txn, a, TicketFilter::new().including_flagged(), 7).await?;
     assert_eq!(everything, mine.iter().map(|t| t.id).collect::<Vec<_>>());
+    // Full rows, every column as stored.
+    let mut rows = Vec::new();
+    let mut stream = REPO.stream_batches(&txn, a, TicketFilter::new().including_flagged(), 8)?;
+    while let Some(b) = stream.next().await {
+        rows.extend(b?);
+    }
+    drop(stream);
+    assert_eq!(rows, all_rows(&txn, a).await);
     // A merchant with nothing matching: an empty stream.
     let (none, sizes) = stream_ids(&txn, unique_merchant_id(), TicketFilter::new(), 5).await?;
     assert!(none.is_empty() && sizes.is_empty());

@@ -31,7 +31,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use futures_util::stream::{self, BoxStream, StreamExt};
 use sea_orm::sea_query::Condition;
 use sea_orm::{
-    ConnectionTrait, DatabaseTransaction, DbBackend, FromQueryResult, QueryFilter, QueryTrait,
+    ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, QueryFilter, QueryResult, QueryTrait,
     Statement,
 };
 use tracing::Instrument;
@@ -190,13 +190,45 @@ async fn fetch_cursor(
         .await?;
     let rows = rows
         .iter()
-        .map(|row| ticket::Model::from_query_result(row, ""))
+        .map(ticket_by_position)
         .collect::<std::result::Result<Vec<_>, _>>()?;
     if (rows.len() as u64) < batch_size {
         txn.execute_unprepared(&close).await?;
         return Ok((rows, Step::Done));
     }
     Ok((rows, Step::Cursor { fetch: from, close }))
+}
+
+/// A full ticket row decoded by position, not by name (no look-up of each
+/// column's name in every row): the cursor's `SELECT` lists the entity's
+/// columns in the order of `ticket::Model`'s fields, which is how SeaORM
+/// builds it.
+fn ticket_by_position(row: &QueryResult) -> std::result::Result<ticket::Model, DbErr> {
+    Ok(ticket::Model {
+        id: row.try_get_by_index(0)?,
+        merchant_id: row.try_get_by_index(1)?,
+        freshdesk_ticket_id: row.try_get_by_index(2)?,
+        subject: row.try_get_by_index(3)?,
+        status: row.try_get_by_index(4)?,
+        priority: row.try_get_by_index(5)?,
+        source: row.try_get_by_index(6)?,
+        requester_id: row.try_get_by_index(7)?,
+        responder_id: row.try_get_by_index(8)?,
+        created_at: row.try_get_by_index(9)?,
+        updated_at: row.try_get_by_index(10)?,
+        first_responded_at: row.try_get_by_index(11)?,
+        first_response_time: row.try_get_by_index(12)?,
+        fr_due_by: row.try_get_by_index(13)?,
+        due_by: row.try_get_by_index(14)?,
+        resolved_at: row.try_get_by_index(15)?,
+        closed_at: row.try_get_by_index(16)?,
+        tags: row.try_get_by_index(17)?,
+        custom_fields: row.try_get_by_index(18)?,
+        processed: row.try_get_by_index(19)?,
+        deleted: row.try_get_by_index(20)?,
+        spam: row.try_get_by_index(21)?,
+        reopened_at: row.try_get_by_index(22)?,
+    })
 }
 
 /// One keyset batch after `after`.
@@ -222,6 +254,22 @@ async fn keyset_batch(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`ticket_by_position`] relies on the `SELECT` listing the columns in
+    /// the model's field order.
+    #[test]
+    fn the_cursor_select_lists_columns_in_field_order() {
+        use sea_orm::{EntityTrait, Iterable};
+        let sql = ticket::Entity::find().build(DbBackend::Postgres).sql;
+        let mut at = 0;
+        for (i, col) in ticket::Column::iter().enumerate() {
+            let name = ["\"", sea_orm::IdenStatic::as_str(&col), "\""].concat();
+            let found = sql[at..].find(&name).map(|p| p + at);
+            assert!(found.is_some(), "column {i} ({name}) out of order in {sql}");
+            at = found.unwrap_or(at) + name.len();
+        }
+        assert_eq!(ticket::Column::iter().count(), 23);
+    }
 
     #[test]
     fn batch_size_bounds() {
