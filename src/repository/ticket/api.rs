@@ -193,7 +193,7 @@ pub trait TicketRepository: Send + Sync {
     /// between batches. PostgreSQL: a cursor (`DECLARE`, 1 `FETCH` per batch,
     /// `CLOSE`; the rows as of the first batch); SQLite, MariaDB: 1 keyset
     /// query per batch (rows inserted meanwhile with a higher id are included).
-    /// A full last batch costs 1 more. Batches above 500 pay
+    /// A full last batch costs 1 more. On PostgreSQL batches above 500 pay
     /// ([`STREAM_BATCH`](super::STREAM_BATCH)). A dropped stream leaves the
     /// transaction usable; the stream borrows it, so it cannot end meanwhile.
     ///

@@ -50,12 +50,13 @@ use crate::repository::scope::scoped;
 /// accepts: 10,000 tickets. The stream holds one batch at a time, so its
 /// memory is one batch whatever the number of tickets.
 ///
-/// Batches above the page limit ([`MAX_PAGE_SIZE`](crate::repository::MAX_PAGE_SIZE),
-/// 500) pay: on PostgreSQL a `FETCH` of 1,000 to 5,000 rows costs about the
-/// same per row as one streamed query, and on SQLite and MariaDB each
-/// keyset batch is a statement, so fewer batches mean fewer round trips
-/// (`benches/README.md` has the figures). [`STREAM_BATCH`] is the batch
-/// size the benchmarks measure.
+/// On PostgreSQL batches above the page limit
+/// ([`MAX_PAGE_SIZE`](crate::repository::MAX_PAGE_SIZE), 500) pay: each
+/// `FETCH` is a round trip in which the server waits for the client, so
+/// fewer, larger batches cost less per row (5,000 measured best). On SQLite
+/// each keyset batch is a cheap in-process query and 500 measured fastest.
+/// `benches/README.md` has the figures.
+/// [`STREAM_BATCH`] is the size the benchmarks measure.
 pub const MAX_STREAM_BATCH: u64 = 10_000;
 
 /// A batch size for reading everything: 1,000 tickets (a few MiB per
