@@ -1,4 +1,5 @@
-//! Read benchmarks (issue items 2, 4 and 6).
+//! Read benchmarks (issue items 2, 4 and 6 of the first issue; 4 and 5 of
+//! issue 14).
 //!
 //! * `children_1k`: 1,000 tickets with their conversations. The crate's
 //!   eager loading (`list_with_children`, two keyset pages of 500, which also
@@ -9,7 +10,11 @@
 //!   (`BENCH_BIG_TICKETS`), in the default order (`TicketSort::CreatedDesc`:
 //!   newest first, the id as tie-breaker), at the start and at 90 % depth,
 //!   by keyset (`list` with a cursor) and by offset (`list_paginated`, which
-//!   also counts the matching rows).
+//!   also counts the matching rows, and `list_offset`, which does not); the
+//!   deep keyset and offset pages also against raw sqlx running the SQL the
+//!   crate sent, with the same values (target ≤ 1.3×).
+//! * `update_where`: marking a filter's tickets processed in one `UPDATE`
+//!   (`update_where`) against raw sqlx running the same `UPDATE`.
 //! * `projection`: a page of 500 tickets as full rows (`list`), as ids
 //!   (`list_ids`) and as summaries (`list_summaries`).
 //!
@@ -18,11 +23,12 @@
 
 mod common;
 
-use common::{DataSet, Db, Group, Recorder, timed};
+use common::{DataSet, Db, Group, Recorder, raw, timed};
 use freshdesk_store::MerchantId;
 use freshdesk_store::entity::{conversation, ticket};
 use freshdesk_store::repository::{
-    CursorRequest, SeaTicketRepository, TicketFilter, TicketRepository, TicketSort,
+    CursorRequest, OffsetRequest, SeaTicketRepository, TicketChange, TicketFilter,
+    TicketRepository, TicketSort,
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 
@@ -185,30 +191,126 @@ fn main() {
             t
         }
     };
+    let offset_no_count = |page: u64| {
+        let all = &all;
+        let db = &db;
+        async move {
+            let txn = db.db.begin().await.unwrap();
+            let req = OffsetRequest::new(page, PAGE);
+            let (p, t) = timed(repo.list_offset(&txn, big, all, SORT, &req)).await;
+            assert_eq!(p.unwrap().items.len() as u64, PAGE);
+            t
+        }
+    };
+    // The statements the crate sends for the deep pages, to run them again
+    // with raw sqlx (same SQL, same values).
+    let (_, keyset_sql) = rt.block_on(db.capture(keyset(cursor.clone())));
+    let (_, offset_sql) = rt.block_on(db.capture(offset_no_count(deep_page)));
+    let (keyset_sql, offset_sql) = (&keyset_sql[0], &offset_sql[0]);
+    rec.note(format!(
+        "pagination: the deep keyset page's SQL: `{}`",
+        keyset_sql.sql
+    ));
+    let raw_page = |stmt: &'static sea_orm::Statement, rows: u64| {
+        let db = &db;
+        async move {
+            let (items, t) = raw::fetch_tickets(db, stmt).await;
+            assert_eq!(items.len() as u64, rows);
+            t
+        }
+    };
+    let keyset_sql: &'static _ = Box::leak(Box::new(keyset_sql.clone()));
+    let offset_sql: &'static _ = Box::leak(Box::new(offset_sql.clone()));
     g.bench("keyset_start", || keyset(None));
     g.bench("keyset_90pct", || keyset(cursor.clone()));
+    g.bench("raw_keyset_90pct", || raw_page(keyset_sql, PAGE + 1));
     g.bench("offset_start", || offset(1));
     g.bench("offset_90pct", || offset(deep_page));
+    g.bench("offset_90pct_no_count", || offset_no_count(deep_page));
+    g.bench("raw_offset_90pct", || raw_page(offset_sql, PAGE + 1));
     g.finish();
     let p = |b: &str| id("pagination", b);
-    rec.ratio(
-        "pagination: keyset at 90 % vs keyset at start",
-        &p("keyset_90pct"),
-        &p("keyset_start"),
-        Some(2.0),
-    );
-    rec.ratio(
-        "pagination: offset at 90 % vs offset at start",
-        &p("offset_90pct"),
-        &p("offset_start"),
-        None,
-    );
-    rec.ratio(
-        "pagination: offset at 90 % vs keyset at 90 %",
-        &p("offset_90pct"),
-        &p("keyset_90pct"),
-        None,
-    );
+    for (what, slow, fast, target) in [
+        (
+            "keyset at 90 % vs keyset at start",
+            "keyset_90pct",
+            "keyset_start",
+            Some(2.0),
+        ),
+        (
+            "keyset at 90 %: crate vs raw sqlx, same SQL",
+            "keyset_90pct",
+            "raw_keyset_90pct",
+            Some(1.3),
+        ),
+        (
+            "offset at 90 % vs offset at start",
+            "offset_90pct",
+            "offset_start",
+            None,
+        ),
+        (
+            "offset at 90 % vs keyset at 90 %",
+            "offset_90pct",
+            "keyset_90pct",
+            None,
+        ),
+        (
+            "offset at 90 %: page + COUNT vs page alone",
+            "offset_90pct",
+            "offset_90pct_no_count",
+            None,
+        ),
+        (
+            "offset at 90 % without COUNT: crate vs raw sqlx, same SQL",
+            "offset_90pct_no_count",
+            "raw_offset_90pct",
+            Some(1.3),
+        ),
+    ] {
+        rec.ratio(&format!("pagination: {what}"), &p(slow), &p(fast), target);
+    }
+
+    // Bulk update by filter (issue 14, item 4b): mark the open, unprocessed
+    // tickets of the 100k merchant processed, in a transaction rolled back
+    // afterwards: the crate's `update_where` against raw sqlx running the
+    // same UPDATE. Interleaved rounds (a rolled-back UPDATE leaves dead
+    // rows, so running one side first would favour it); medians.
+    let merchant = rt.block_on(db.ensure(DataSet::Tickets100k));
+    let filter = TicketFilter::open().processed(false);
+    let change = TicketChange::new().processed(true);
+    let crate_update = || async {
+        let txn = db.db.begin().await.unwrap();
+        let (n, t) = timed(repo.update_where(&txn, merchant, &filter, change)).await;
+        (n.unwrap(), t)
+    };
+    let (_, update_sql) = rt.block_on(db.capture(crate_update()));
+    let update_sql = update_sql
+        .into_iter()
+        .find(|s| s.sql.starts_with("UPDATE"))
+        .expect("the UPDATE");
+    let (mut ours, mut raws) = (Vec::new(), Vec::new());
+    let mut matched = 0;
+    for _ in 0..7 {
+        let (n, t) = rt.block_on(crate_update());
+        let (m, r) = rt.block_on(raw::execute_rolled_back(&db, &update_sql));
+        assert_eq!(n, m);
+        matched = n;
+        ours.push(t.as_secs_f64());
+        raws.push(r.as_secs_f64());
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (o, r) = (median(&mut ours), median(&mut raws));
+    rec.note(format!(
+        "update_where ({matched} of 100,000 tickets marked processed, 7 interleaved rounds, \
+         median): crate {} vs raw sqlx one UPDATE {}: {:.2}×",
+        common::human(o),
+        common::human(r),
+        o / r
+    ));
 
     // 6. Projections vs full rows.
     let merchant = rt.block_on(db.ensure(DataSet::Tickets100k));

@@ -646,8 +646,9 @@ async fn foreign_and_malformed_cursors_are_rejected() -> TestResult {
     Ok(())
 }
 
-/// Streaming reads every matching ticket in keyset batches, and the
-/// transaction is free between batches (here: marking each batch processed).
+/// Streaming reads every matching ticket in batches (keyset, or a cursor on
+/// PostgreSQL), and the transaction is free between batches (here: marking
+/// each batch processed).
 #[tokio::test]
 async fn stream_batches_leave_the_transaction_usable() -> TestResult {
     let db = TestDb::connect().await?;
@@ -674,7 +675,13 @@ async fn stream_batches_leave_the_transaction_usable() -> TestResult {
     drop(stream);
     assert_eq!(sizes, vec![5, 5, 5, 5, 3]);
     assert_eq!(seen, ids(&mine));
-    assert_eq!(db.counter().get(), 5 + 5, "5 batch queries and 5 updates");
+    // PostgreSQL declares a cursor first (its `CLOSE` is not counted).
+    let declare = u64::from(db.backend() == DbBackend::Postgres);
+    assert_eq!(
+        db.counter().get(),
+        declare + 5 + 5,
+        "5 batch queries and 5 updates"
+    );
     assert!(
         db.counter()
             .statements()
@@ -698,7 +705,7 @@ async fn stream_batches_leave_the_transaction_usable() -> TestResult {
         .collect()
         .await;
     assert_eq!(batches.len(), 2);
-    assert_eq!(db.counter().get(), 3);
+    assert_eq!(db.counter().get(), declare + 3);
     assert!(
         REPO.stream_batches(&txn, a, TicketFilter::new(), 0)
             .is_err()

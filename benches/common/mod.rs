@@ -15,6 +15,8 @@
 //!   `target/bench-results.md`).
 #![allow(dead_code)]
 
+pub mod raw;
+
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::io::Write;
@@ -159,6 +161,8 @@ pub fn criterion() -> Criterion {
 pub struct Db {
     pub db: DatabaseConnection,
     statements: Arc<AtomicU64>,
+    /// While `Some`, every statement SeaORM sends is appended ([`Db::capture`]).
+    captured: Arc<Mutex<Option<Vec<sea_orm::Statement>>>>,
 }
 
 impl Db {
@@ -175,11 +179,29 @@ impl Db {
             .unwrap_or_else(|e| panic!("cannot connect to {url}: {e}"));
         let statements = Arc::new(AtomicU64::new(0));
         let hook = statements.clone();
-        db.set_metric_callback(move |_| {
+        let captured: Arc<Mutex<Option<Vec<sea_orm::Statement>>>> = Arc::default();
+        let sink = captured.clone();
+        db.set_metric_callback(move |info| {
             hook.fetch_add(1, Ordering::Relaxed);
+            if let Some(log) = sink.lock().unwrap().as_mut() {
+                log.push(info.statement.clone());
+            }
         });
         Migrator::up(&db, None).await.expect("migrations");
-        Self { db, statements }
+        Self {
+            db,
+            statements,
+            captured,
+        }
+    }
+
+    /// Runs `f` and returns its output with the statements SeaORM sent
+    /// meanwhile (SQL and bound values), to run them again with raw sqlx.
+    pub async fn capture<F: Future>(&self, f: F) -> (F::Output, Vec<sea_orm::Statement>) {
+        *self.captured.lock().unwrap() = Some(Vec::new());
+        let out = f.await;
+        let log = self.captured.lock().unwrap().take().unwrap_or_default();
+        (out, log)
     }
 
     /// Statements SeaORM has sent so far (not `BEGIN`/`COMMIT`).

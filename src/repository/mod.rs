@@ -17,12 +17,13 @@
 //!
 //! | to … | start at | file |
 //! | --- | --- | --- |
-//! | read and list tickets | [`TicketRepository::get`], [`list`](TicketRepository::list), [`list_paginated`](TicketRepository::list_paginated), [`count`](TicketRepository::count), [`stream_batches`](TicketRepository::stream_batches), [`TicketSummary`] | `ticket/read.rs` |
+//! | read and list tickets | [`TicketRepository::get`], [`list`](TicketRepository::list), [`list_paginated`](TicketRepository::list_paginated), [`list_offset`](TicketRepository::list_offset), [`count`](TicketRepository::count), [`TicketSummary`] | `ticket/read.rs` |
+//! | read everything, one batch at a time | [`TicketRepository::stream_batches`], [`MAX_STREAM_BATCH`], [`STREAM_BATCH`] | `ticket/stream.rs` |
 //! | load tickets with their children (bounded) | [`TicketRepository::list_with_children`], [`TicketWithChildren`], [`MAX_CHILDREN_PER_TICKET`], [`MAX_TICKETS_WITH_CHILDREN`] | `ticket/children.rs` |
-//! | write tickets, conversations, ratings | [`TicketRepository::insert_many`], [`upsert_many`](TicketRepository::upsert_many), [`set_status`](TicketRepository::set_status), [`delete`](TicketRepository::delete) and the inputs [`NewTicket`], [`NewConversation`], [`NewRating`] | `ticket/write.rs`, `input.rs` |
+//! | write tickets, conversations, ratings | [`TicketRepository::insert_many`], [`upsert_many`](TicketRepository::upsert_many), [`set_status`](TicketRepository::set_status), [`update_where`](TicketRepository::update_where) with [`TicketChange`], [`delete`](TicketRepository::delete) and the inputs [`NewTicket`], [`NewConversation`], [`NewRating`] | `ticket/write.rs`, `input.rs` |
 //! | say which tickets | [`TicketFilter`] and its presets ([`TicketFilter::open`], [`created_on`](TicketFilter::created_on), [`urgent_or_old_high_priority`](TicketFilter::urgent_or_old_high_priority), [`breaching_sla`](TicketFilter::breaching_sla) with [`Sla`]) | `filter.rs` |
 //! | page with cursors | [`CursorRequest`], [`CursorPage`], [`TicketSort`] | `keyset/` (page query, `sort.rs`, `cursor.rs`) |
-//! | page with offsets | [`Page`], [`MAX_PAGE_SIZE`] | `page.rs` |
+//! | page with offsets | [`Page`], [`OffsetRequest`], [`OffsetPage`], [`MAX_PAGE_SIZE`] | `page.rs` |
 //! | agents and contacts | [`AgentRepository`], [`ContactRepository`], [`NewAgent`], [`NewContact`] | `agent.rs`, `contact.rs`, one generic implementation in `people.rs` |
 //! | move a merchant | [`migrate_merchant_data`], [`MovedRows`] | `merchant.rs` |
 //! | backfill at `COPY` speed, in a transaction of its own (an entry point, not a repository call) | [`load::load_tickets`](crate::load::load_tickets) | `../load/` (uses `ticket/write.rs`'s checks and chunked path) |
@@ -49,7 +50,8 @@
 //! - Nothing is unbounded: lists are pages of at most [`MAX_PAGE_SIZE`]
 //!   rows (offset [`Page`]s with totals, or keyset [`CursorPage`]s with
 //!   opaque cursors), [`TicketRepository::stream_batches`] reads everything
-//!   in keyset batches, children load at most [`MAX_CHILDREN_PER_TICKET`]
+//!   in batches of at most [`MAX_STREAM_BATCH`] (a cursor on PostgreSQL,
+//!   keyset batches elsewhere), children load at most [`MAX_CHILDREN_PER_TICKET`]
 //!   per ticket for at most [`MAX_TICKETS_WITH_CHILDREN`] tickets per call,
 //!   and bulk writes are chunked under each backend's bind-parameter limit,
 //!   one statement per chunk.
@@ -70,7 +72,9 @@
 //! never leaves later statements autocommitting:
 //!
 //! - A read, or a write of one statement, leaves the transaction as it
-//!   was before the call.
+//!   was before the call. (A [`TicketRepository::stream_batches`] dropped
+//!   on PostgreSQL leaves its cursor open: it only reads, and the
+//!   transaction's end closes it.)
 //! - A write of several statements (every bulk write, `set_status`,
 //!   `mark_processed`, `delete`, [`migrate_merchant_data`]) runs in a
 //!   savepoint the crate issues itself; a dropped call's statements are
@@ -130,13 +134,13 @@ pub use filter::{Flagged, Sla, SlaBreach, TicketFilter};
 pub use input::{NewConversation, NewRating, NewTicket};
 pub use keyset::{CursorPage, CursorRequest, TicketSort};
 pub use merchant::{MovedRows, migrate_merchant_data};
-pub use page::{MAX_PAGE_SIZE, Page};
+pub use page::{MAX_PAGE_SIZE, OffsetPage, OffsetRequest, Page};
 pub use savepoint::undo_cancelled;
 #[cfg(feature = "postgres")]
 pub(crate) use ticket::write::TICKET_INSERT_COLUMNS;
 pub(crate) use ticket::write::{check_tickets, load_chunked};
 pub use ticket::{
-    MAX_CHILDREN_PER_TICKET, MAX_TICKETS_WITH_CHILDREN, SeaTicketRepository, TicketRepository,
-    TicketSummary, TicketWithChildren,
+    MAX_CHILDREN_PER_TICKET, MAX_STREAM_BATCH, MAX_TICKETS_WITH_CHILDREN, STREAM_BATCH,
+    SeaTicketRepository, TicketChange, TicketRepository, TicketSummary, TicketWithChildren,
 };
 pub use validate::{MAX_JSON_BYTES, MAX_JSON_DEPTH};

@@ -1,29 +1,26 @@
 //! Ticket reads: lookups by id and Freshdesk id, keyset and offset lists,
-//! counts, the id and [`TicketSummary`] projections, and the batch stream.
+//! counts, the id and [`TicketSummary`] projections. The batch stream is
+//! `stream.rs`'s.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use futures_util::stream::{self, BoxStream, StreamExt};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, FromQueryResult, PaginatorTrait,
     QueryFilter, QuerySelect, Select,
 };
 use serde::Serialize;
-use tracing::Instrument;
 
 use crate::entity::enums::{Priority, TicketStatus};
 use crate::entity::ticket;
 use crate::error::{Error, Result};
 use crate::ids::{MerchantId, TicketId};
 use crate::repository::filter::TicketFilter;
-use crate::repository::keyset::cursor::KeyValue;
 use crate::repository::keyset::{
-    CursorPage, CursorRequest, SortKeys, TicketRow, TicketSort, fetch_keyset, keyset_page, ordered,
+    CursorPage, CursorRequest, SortKeys, TicketRow, TicketSort, keyset_page, ordered,
 };
 use crate::repository::limits::{any_of, ids_per_statement};
-use crate::repository::page::{Page, check_page_size};
-use crate::repository::savepoint::guarded;
+use crate::repository::page::{OffsetPage, OffsetRequest, Page, check_page_size};
 use crate::repository::scope::scoped;
 use crate::repository::validate::{MAX_FRESHDESK_ID_BYTES, check_lookup};
 
@@ -187,6 +184,40 @@ pub(super) async fn list_paginated(
     })
 }
 
+/// An offset page: one statement (`per_page + 1` rows, to know whether
+/// another follows), plus the `COUNT` when the request asks for it.
+pub(super) async fn list_offset(
+    txn: &DatabaseTransaction,
+    merchant: MerchantId,
+    filter: &TicketFilter,
+    sort: TicketSort,
+    req: &OffsetRequest,
+) -> Result<OffsetPage<ticket::Model>> {
+    let per_page = check_page_size("per_page", req.per_page())?;
+    let offset = page_offset(req.page(), per_page)?;
+    let base =
+        scoped::<ticket::Entity>(merchant).filter(filter.condition(txn.get_database_backend())?);
+    let total = if req.wants_total() {
+        Some(base.clone().count(txn).await?)
+    } else {
+        None
+    };
+    let mut items = ordered(base, sort)
+        .offset(offset)
+        .limit(per_page + 1)
+        .all(txn)
+        .await?;
+    let has_more = items.len() as u64 > per_page;
+    items.truncate(per_page as usize);
+    Ok(OffsetPage {
+        items,
+        page: req.page(),
+        per_page,
+        has_more,
+        total,
+    })
+}
+
 /// The rows before page `page` (from 1) of `per_page` rows; every backend
 /// binds an OFFSET as a signed 64-bit integer.
 fn page_offset(page: u64, per_page: u64) -> Result<u64> {
@@ -215,72 +246,6 @@ pub(super) async fn count(
         .filter(filter.condition(txn.get_database_backend())?)
         .count(txn)
         .await?)
-}
-
-/// The batch stream of
-/// [`TicketRepository::stream_batches`](super::TicketRepository::stream_batches).
-///
-/// The stream borrows the transaction, so the transaction cannot be
-/// committed, rolled back or dropped while the stream is alive — the
-/// compiler refuses it:
-///
-/// ```compile_fail,E0505
-/// # async fn f(db: &sea_orm::DatabaseConnection, m: freshdesk_store::MerchantId) -> freshdesk_store::Result<()> {
-/// use freshdesk_store::repository::{SeaTicketRepository, TicketFilter, TicketRepository};
-/// use futures_util::StreamExt;
-/// use sea_orm::TransactionTrait;
-/// let txn = db.begin().await?;
-/// let mut batches = SeaTicketRepository.stream_batches(&txn, m, TicketFilter::new(), 500)?;
-/// drop(txn); // error[E0505]: cannot move out of `txn` because it is borrowed
-/// let _ = batches.next().await;
-/// # Ok(()) }
-/// ```
-pub(super) fn stream_batches(
-    txn: &DatabaseTransaction,
-    merchant: MerchantId,
-    filter: TicketFilter,
-    batch_size: u64,
-) -> Result<BoxStream<'_, Result<Vec<ticket::Model>>>> {
-    let span = tracing::info_span!("stream_batches", merchant_id = %merchant);
-    let batch_size = check_page_size("batch_size", batch_size)?;
-    let cond = filter.condition(txn.get_database_backend())?;
-    // State: the last key read (None before the first batch), and
-    // whether the previous batch was the last.
-    let start: (Option<Vec<KeyValue>>, bool) = (None, false);
-    let batches = stream::try_unfold(start, move |(after, done)| {
-        let cond = cond.clone();
-        let span = span.clone();
-        async move {
-            if done {
-                return Ok(None);
-            }
-            // Each batch is one crate call: it settles what a dropped
-            // earlier call left (before the first batch too), and a batch
-            // dropped mid-read is noticed by the next call.
-            let rows = guarded(txn, async |txn: &DatabaseTransaction| {
-                fetch_keyset::<ticket::Model>(
-                    txn,
-                    merchant,
-                    cond,
-                    TicketSort::IdAsc,
-                    after.as_deref(),
-                    batch_size,
-                )
-                .await
-            })
-            .await?;
-            let Some(last) = rows.last() else {
-                return Ok(None);
-            };
-            let next = (
-                Some(last.sort_keys().position(TicketSort::IdAsc)),
-                (rows.len() as u64) < batch_size,
-            );
-            Ok(Some((rows, next)))
-        }
-        .instrument(span)
-    });
-    Ok(batches.boxed())
 }
 
 pub(super) async fn list_ids(

@@ -1,6 +1,7 @@
 //! The SeaORM implementation of [`TicketRepository`]: each method opens its
 //! `tracing` span (named after it, with the merchant id) and calls the
-//! capability module that owns the work: `read`, `children` or `write`.
+//! capability module that owns the work: `read`, `stream`, `children` or
+//! `write`.
 
 use std::collections::BTreeMap;
 
@@ -9,7 +10,10 @@ use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
 use futures_util::stream::BoxStream;
 use sea_orm::DatabaseTransaction;
 
-use super::{TicketRepository, TicketSummary, TicketWithChildren, children, read, write};
+use super::{
+    TicketChange, TicketRepository, TicketSummary, TicketWithChildren, children, read, stream,
+    write,
+};
 use crate::entity::enums::TicketStatus;
 use crate::entity::ticket;
 use crate::error::Result;
@@ -17,7 +21,7 @@ use crate::ids::{MerchantId, TicketId};
 use crate::repository::filter::{Sla, TicketFilter};
 use crate::repository::input::{NewConversation, NewRating, NewTicket};
 use crate::repository::keyset::{CursorPage, CursorRequest, TicketSort};
-use crate::repository::page::Page;
+use crate::repository::page::{OffsetPage, OffsetRequest, Page};
 use crate::repository::savepoint::guarded;
 use crate::time::{check_offset_range, local_day};
 
@@ -179,7 +183,7 @@ impl TicketRepository for SeaTicketRepository {
         filter: TicketFilter,
         batch_size: u64,
     ) -> Result<BoxStream<'a, Result<Vec<ticket::Model>>>> {
-        read::stream_batches(txn, merchant, filter, batch_size)
+        stream::stream_batches(txn, merchant, filter, batch_size)
     }
 
     #[tracing::instrument(skip_all, fields(merchant_id = %merchant, ticket_id = %id))]
@@ -366,6 +370,35 @@ impl TicketRepository for SeaTicketRepository {
     ) -> Result<u64> {
         guarded(txn, async |txn: &DatabaseTransaction| {
             write::delete(txn, merchant, ids).await
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, fields(merchant_id = %merchant, page = req.page(), per_page = req.per_page()))]
+    async fn list_offset(
+        &self,
+        txn: &DatabaseTransaction,
+        merchant: MerchantId,
+        filter: &TicketFilter,
+        sort: TicketSort,
+        req: &OffsetRequest,
+    ) -> Result<OffsetPage<ticket::Model>> {
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            read::list_offset(txn, merchant, filter, sort, req).await
+        })
+        .await
+    }
+
+    #[tracing::instrument(skip_all, fields(merchant_id = %merchant, ?change))]
+    async fn update_where(
+        &self,
+        txn: &DatabaseTransaction,
+        merchant: MerchantId,
+        filter: &TicketFilter,
+        change: TicketChange,
+    ) -> Result<u64> {
+        guarded(txn, async |txn: &DatabaseTransaction| {
+            write::update_where(txn, merchant, filter, change).await
         })
         .await
     }

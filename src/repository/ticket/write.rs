@@ -1,21 +1,25 @@
 //! Ticket writes: chunked inserts and upserts of tickets, conversations and
 //! ratings (after validation and tenant checks), status and `processed`
-//! updates, and deletes; and the chunked path of the bulk loader
-//! ([`load_chunked`], SQLite and MariaDB).
+//! updates by id or by [`TicketFilter`] (one `UPDATE`), and deletes; and
+//! the chunked path of the bulk loader ([`load_chunked`], SQLite and
+//! MariaDB).
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Func};
-use sea_orm::{DatabaseTransaction, Value};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, QueryFilter, UpdateMany, Value};
 
 use crate::entity::enums::TicketStatus;
 use crate::entity::{agent, contact, instant_value, ticket};
 use crate::error::{Error, Result};
 use crate::ids::{AgentId, ContactId, MerchantId, TicketId};
 use crate::repository::bulk::{insert_chunked, insert_rows, lock_order};
+use crate::repository::filter::TicketFilter;
 use crate::repository::input::{NewTicket, TicketChild, micros};
 use crate::repository::newest::{ids_by_key, ticket_columns, ticket_spec};
 use crate::repository::savepoint::in_savepoint;
-use crate::repository::scope::{delete_by_ids, distinct, ensure_exist, update_by_ids};
+use crate::repository::scope::{
+    delete_by_ids, distinct, ensure_exist, scoped_update, update_by_ids,
+};
 use crate::repository::upsert::{UpsertCounts, write_newest};
 use crate::repository::validate::check_unique_in_batch;
 
@@ -214,9 +218,21 @@ pub(super) async fn set_status(
     ids: &[TicketId],
     status: TicketStatus,
 ) -> Result<u64> {
-    // Resolved or Closed stamps `resolved_at` / `closed_at` when empty: a
-    // reopened ticket keeps its first resolution (DESIGN's metrics).
     let now = instant_value(micros(Utc::now()));
+    update_by_ids::<ticket::Entity, _>(txn, merchant, &ids_of(ids), |u| {
+        with_status(u, status, &now)
+    })
+    .await
+}
+
+/// Sets `status`; Resolved or Closed stamps `resolved_at` / `closed_at`
+/// with `now` when empty: a reopened ticket keeps its first resolution
+/// (DESIGN's metrics).
+fn with_status(
+    u: UpdateMany<ticket::Entity>,
+    status: TicketStatus,
+    now: &Value,
+) -> UpdateMany<ticket::Entity> {
     let stamp =
         |column: ticket::Column| Func::coalesce([Expr::col(column), Expr::val(now.clone())]);
     let (resolved, closed) = match status {
@@ -224,21 +240,90 @@ pub(super) async fn set_status(
         TicketStatus::Closed => (true, true),
         _ => (false, false),
     };
-    update_by_ids::<ticket::Entity, _>(txn, merchant, &ids_of(ids), |u| {
-        let mut u = u.col_expr(ticket::Column::Status, Expr::value(status));
-        if resolved {
-            u = u.col_expr(
-                ticket::Column::ResolvedAt,
-                stamp(ticket::Column::ResolvedAt).into(),
-            );
-        }
-        if closed {
-            u = u.col_expr(
-                ticket::Column::ClosedAt,
-                stamp(ticket::Column::ClosedAt).into(),
-            );
-        }
-        u
+    let mut u = u.col_expr(ticket::Column::Status, Expr::value(status));
+    if resolved {
+        u = u.col_expr(
+            ticket::Column::ResolvedAt,
+            stamp(ticket::Column::ResolvedAt).into(),
+        );
+    }
+    if closed {
+        u = u.col_expr(
+            ticket::Column::ClosedAt,
+            stamp(ticket::Column::ClosedAt).into(),
+        );
+    }
+    u
+}
+
+/// What [`update_where`](super::TicketRepository::update_where) sets on
+/// every ticket it matches: a status (stamped as
+/// [`set_status`](super::TicketRepository::set_status) stamps it), the
+/// `processed` flag, or both, in one `UPDATE`.
+///
+/// ```
+/// use freshdesk_store::entity::enums::TicketStatus;
+/// use freshdesk_store::repository::TicketChange;
+///
+/// let change = TicketChange::new().status(TicketStatus::Resolved).processed(true);
+/// assert_eq!(change.status, Some(TicketStatus::Resolved));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TicketChange {
+    /// The new status, if any.
+    pub status: Option<TicketStatus>,
+    /// The new `processed` flag, if any.
+    pub processed: Option<bool>,
+}
+
+impl TicketChange {
+    /// Changes nothing yet (and is refused as it is: set something).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets this status.
+    pub fn status(mut self, status: TicketStatus) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Sets the `processed` flag.
+    pub fn processed(mut self, processed: bool) -> Self {
+        self.processed = Some(processed);
+        self
+    }
+}
+
+/// Applies `change` to the merchant's tickets matching `filter` (deleted and
+/// spam ones as the filter says): one `UPDATE … WHERE merchant_id = ? AND
+/// <filter>`, in a savepoint (so a dropped call is undone whole by the next
+/// crate call); the change and the filter are checked before anything is
+/// sent.
+pub(super) async fn update_where(
+    txn: &DatabaseTransaction,
+    merchant: MerchantId,
+    filter: &TicketFilter,
+    change: TicketChange,
+) -> Result<u64> {
+    if change == TicketChange::default() {
+        return Err(Error::invalid_input(
+            "change",
+            "sets nothing: give a status, a processed flag, or both",
+        ));
+    }
+    let cond = filter.condition(txn.get_database_backend())?;
+    let now = instant_value(micros(Utc::now()));
+    let mut update = scoped_update::<ticket::Entity>(merchant).filter(cond);
+    if let Some(status) = change.status {
+        update = with_status(update, status, &now);
+    }
+    if let Some(processed) = change.processed {
+        update = update.col_expr(ticket::Column::Processed, Expr::value(processed));
+    }
+    in_savepoint(txn, async |sp: &DatabaseTransaction| {
+        Ok(update.exec(sp).await?.rows_affected)
     })
     .await
 }

@@ -1,18 +1,6 @@
-//! Tickets with their conversations and ratings: the [`TicketRepository`]
-//! trait (what a caller can do) and its SeaORM implementation,
-//! [`SeaTicketRepository`], split by capability:
-//!
-//! | file | owns |
-//! | --- | --- |
-//! | `read.rs` | lookups, lists, counts, projections ([`TicketSummary`]) and the batch stream |
-//! | `children.rs` | tickets with their conversations, ratings and people ([`TicketWithChildren`]), bounded |
-//! | `write.rs` | inserts, upserts, status and flag updates, deletes; the bulk loader's chunked path |
-//! | `sea.rs` | the trait implementation: one `tracing` span per method, then a call into the three above |
-
-mod children;
-mod read;
-mod sea;
-pub(crate) mod write;
+//! The [`TicketRepository`] trait: what a caller can do with tickets,
+//! their conversations and ratings (the SeaORM implementation is
+//! `sea.rs`'s [`SeaTicketRepository`](super::SeaTicketRepository)).
 
 use std::collections::BTreeMap;
 
@@ -21,18 +9,16 @@ use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
 use futures_util::stream::BoxStream;
 use sea_orm::DatabaseTransaction;
 
-use super::filter::{Sla, TicketFilter};
-use super::input::{NewConversation, NewRating, NewTicket};
-use super::keyset::{CursorPage, CursorRequest, TicketSort};
-use super::page::Page;
 use crate::entity::enums::TicketStatus;
 use crate::entity::ticket;
 use crate::error::Result;
 use crate::ids::{MerchantId, TicketId};
+use crate::repository::filter::{Sla, TicketFilter};
+use crate::repository::input::{NewConversation, NewRating, NewTicket};
+use crate::repository::keyset::{CursorPage, CursorRequest, TicketSort};
+use crate::repository::page::{OffsetPage, OffsetRequest, Page};
 
-pub use children::{MAX_CHILDREN_PER_TICKET, MAX_TICKETS_WITH_CHILDREN, TicketWithChildren};
-pub use read::TicketSummary;
-pub use sea::SeaTicketRepository;
+use super::{TicketChange, TicketSummary, TicketWithChildren};
 
 /// Merchant-scoped reads and writes of tickets, their conversations and
 /// ratings, in the caller's transaction.
@@ -47,7 +33,7 @@ pub use sea::SeaTicketRepository;
 /// "Chunk" below means up to 65,519 ids (PostgreSQL, MariaDB) or 32,750
 /// ids (SQLite) per statement for reads by id, and as many rows as fit under
 /// the backend's bind-parameter limit for inserts; a list page (at most
-/// [`MAX_PAGE_SIZE`](super::MAX_PAGE_SIZE) rows) is always one chunk.
+/// [`MAX_PAGE_SIZE`](crate::repository::MAX_PAGE_SIZE) rows) is always one chunk.
 #[async_trait]
 pub trait TicketRepository: Send + Sync {
     /// The ticket with this id.
@@ -95,12 +81,8 @@ pub trait TicketRepository: Send + Sync {
         freshdesk_ticket_ids: &[String],
     ) -> Result<BTreeMap<String, TicketId>>;
 
-    /// [`list`](Self::list) with [`TicketFilter::open`]: the same pages
-    /// and cursors.
-    ///
-    /// # Errors
-    ///
-    /// As [`list`](Self::list).
+    /// [`list`](Self::list) with [`TicketFilter::open`]: the same pages,
+    /// cursors and errors.
     #[deprecated(note = "use `list` with `TicketFilter::open()`")]
     async fn open(
         &self,
@@ -126,13 +108,8 @@ pub trait TicketRepository: Send + Sync {
         page: &CursorRequest,
     ) -> Result<CursorPage<ticket::Model>>;
 
-    /// [`list`](Self::list) with
-    /// [`TicketFilter::urgent_or_old_high_priority`]: the same pages and
-    /// cursors.
-    ///
-    /// # Errors
-    ///
-    /// As the filter's constructor, then as [`list`](Self::list).
+    /// [`list`](Self::list) with [`TicketFilter::urgent_or_old_high_priority`]:
+    /// the same pages and cursors; errors as that constructor's, then `list`'s.
     #[deprecated(note = "use `list` with `TicketFilter::urgent_or_old_high_priority`")]
     async fn urgent_or_old_high_priority(
         &self,
@@ -144,11 +121,7 @@ pub trait TicketRepository: Send + Sync {
     ) -> Result<CursorPage<ticket::Model>>;
 
     /// [`list`](Self::list) with [`TicketFilter::breaching_sla`]: the same
-    /// pages and cursors.
-    ///
-    /// # Errors
-    ///
-    /// As [`list`](Self::list).
+    /// pages, cursors and errors.
     #[deprecated(note = "use `list` with `TicketFilter::breaching_sla`")]
     async fn breaching_sla(
         &self,
@@ -168,7 +141,7 @@ pub trait TicketRepository: Send + Sync {
     /// # Errors
     ///
     /// [`Error::InvalidInput`](crate::Error::InvalidInput) for a page size of 0 or above
-    /// [`MAX_PAGE_SIZE`](super::MAX_PAGE_SIZE), or a cursor that is malformed or was made for
+    /// [`MAX_PAGE_SIZE`](crate::repository::MAX_PAGE_SIZE), or a cursor that is malformed or was made for
     /// another merchant, sort order or filter; [`Error::Database`](crate::Error::Database) when the
     /// query fails.
     async fn list(
@@ -183,12 +156,13 @@ pub trait TicketRepository: Send + Sync {
     /// with the total count and number of pages (the seed guide's
     /// `get_tickets_paginated`). A page past the end is empty.
     ///
-    /// Runs 2 statements: the count and the page.
+    /// Runs 2 statements: the count and the page. For deep pages use
+    /// [`list_offset`](Self::list_offset), which counts only on request.
     ///
     /// # Errors
     ///
     /// [`Error::InvalidInput`](crate::Error::InvalidInput) for page 0, or `per_page` of 0 or above
-    /// [`MAX_PAGE_SIZE`](super::MAX_PAGE_SIZE); [`Error::Database`](crate::Error::Database) when a query fails.
+    /// [`MAX_PAGE_SIZE`](crate::repository::MAX_PAGE_SIZE); [`Error::Database`](crate::Error::Database) when a query fails.
     async fn list_paginated(
         &self,
         txn: &DatabaseTransaction,
@@ -214,24 +188,19 @@ pub trait TicketRepository: Send + Sync {
     ) -> Result<u64>;
 
     /// All tickets matching `filter`, as a stream of batches of up to
-    /// `batch_size` tickets in id order, in bounded memory.
-    ///
-    /// Each batch is one keyset query (`id > last id`, never `OFFSET`) run
-    /// when the stream is polled; between batches the transaction is free,
-    /// so the caller may run other queries (for example
-    /// [`mark_processed`](Self::mark_processed)) on it. Rows inserted
-    /// meanwhile with a higher id are included.
-    ///
-    /// Runs 1 statement per batch, plus 1 that finds the end when the last
-    /// batch is full.
-    ///
-    /// The stream borrows the transaction: the compiler refuses to commit,
-    /// roll back or drop it while the stream is alive.
+    /// `batch_size` tickets in id order, one batch in memory at a time. Each
+    /// batch is its own statement, so the caller may use the transaction
+    /// between batches. PostgreSQL: a cursor (`DECLARE`, 1 `FETCH` per batch,
+    /// `CLOSE`; the rows as of the first batch); SQLite, MariaDB: 1 keyset
+    /// query per batch (rows inserted meanwhile with a higher id are included).
+    /// A full last batch costs 1 more. On PostgreSQL batches above 500 pay
+    /// ([`STREAM_BATCH`](super::STREAM_BATCH)). A dropped stream leaves the
+    /// transaction usable; the stream borrows it, so it cannot end meanwhile.
     ///
     /// # Errors
     ///
     /// [`Error::InvalidInput`](crate::Error::InvalidInput) at once for a batch size of 0 or above
-    /// [`MAX_PAGE_SIZE`](super::MAX_PAGE_SIZE); a stream item is [`Error::Database`](crate::Error::Database) when its
+    /// [`MAX_STREAM_BATCH`](super::MAX_STREAM_BATCH); a stream item is [`Error::Database`](crate::Error::Database) when its
     /// query fails (the stream then ends).
     fn stream_batches<'a>(
         &'a self,
@@ -242,7 +211,7 @@ pub trait TicketRepository: Send + Sync {
     ) -> Result<BoxStream<'a, Result<Vec<ticket::Model>>>>;
 
     /// The ticket with this id, with its conversations, ratings, requester
-    /// and responder (at most [`MAX_CHILDREN_PER_TICKET`] conversations and
+    /// and responder (at most [`MAX_CHILDREN_PER_TICKET`](super::MAX_CHILDREN_PER_TICKET) conversations and
     /// as many ratings, the oldest; see [`TicketWithChildren`]).
     ///
     /// Runs at most 5 statements: the ticket, its conversations, its
@@ -262,8 +231,8 @@ pub trait TicketRepository: Send + Sync {
 
     /// The merchant's tickets with these ids (ids it does not have are
     /// skipped), in id order, each with its conversations, ratings,
-    /// requester and responder: at most [`MAX_TICKETS_WITH_CHILDREN`]
-    /// distinct ids per call, and at most [`MAX_CHILDREN_PER_TICKET`]
+    /// requester and responder: at most [`MAX_TICKETS_WITH_CHILDREN`](super::MAX_TICKETS_WITH_CHILDREN)
+    /// distinct ids per call, and at most [`MAX_CHILDREN_PER_TICKET`](super::MAX_CHILDREN_PER_TICKET)
     /// conversations and as many ratings per ticket (the oldest; see
     /// [`TicketWithChildren`]).
     ///
@@ -276,7 +245,7 @@ pub trait TicketRepository: Send + Sync {
     /// # Errors
     ///
     /// [`Error::InvalidInput`](crate::Error::InvalidInput) (`ids`) for more than
-    /// [`MAX_TICKETS_WITH_CHILDREN`] distinct ids, before any statement;
+    /// [`MAX_TICKETS_WITH_CHILDREN`](super::MAX_TICKETS_WITH_CHILDREN) distinct ids, before any statement;
     /// [`Error::Database`](crate::Error::Database) when a query fails.
     async fn get_many_with_children(
         &self,
@@ -287,7 +256,7 @@ pub trait TicketRepository: Send + Sync {
 
     /// A keyset page of the tickets matching `filter`, each with its
     /// conversations, ratings, requester and responder (at most
-    /// [`MAX_CHILDREN_PER_TICKET`] conversations and as many ratings per
+    /// [`MAX_CHILDREN_PER_TICKET`](super::MAX_CHILDREN_PER_TICKET) conversations and as many ratings per
     /// ticket, the oldest; see [`TicketWithChildren`]).
     ///
     /// Runs at most 5 statements whatever the page size: the page, its
@@ -344,7 +313,7 @@ pub trait TicketRepository: Send + Sync {
     /// ticket has one; 1 per chunk of distinct ids), 1 that checks the
     /// responders exist (likewise), then 1 `INSERT` per chunk of rows (1,724
     /// tickets on SQLite, 3,449 on PostgreSQL and MariaDB); no per-row round
-    /// trips. Backfills at `COPY` speed: [`crate::load::load_tickets`]. Cancellation: a dropped call is undone whole ([how](super#cancellation)).
+    /// trips. Backfills at `COPY` speed: [`crate::load::load_tickets`]. Cancellation: a dropped call is undone whole ([how](crate::repository#cancellation)).
     ///
     /// # Errors
     ///
@@ -493,5 +462,38 @@ pub trait TicketRepository: Send + Sync {
         txn: &DatabaseTransaction,
         merchant: MerchantId,
         ids: &[TicketId],
+    ) -> Result<u64>;
+
+    /// Page `req.page()` of the tickets matching `filter`, with
+    /// [`OffsetPage::has_more`], and the total only when asked for
+    /// ([`OffsetRequest::with_total`]). Runs 1 statement, 2 with the total.
+    ///
+    /// # Errors
+    ///
+    /// As [`list_paginated`](Self::list_paginated).
+    async fn list_offset(
+        &self,
+        txn: &DatabaseTransaction,
+        merchant: MerchantId,
+        filter: &TicketFilter,
+        sort: TicketSort,
+        req: &OffsetRequest,
+    ) -> Result<OffsetPage<ticket::Model>>;
+
+    /// Applies `change` (a status stamped as [`set_status`](Self::set_status)
+    /// stamps it, the `processed` flag, or both) to every ticket matching
+    /// `filter` (flagged ones as it says); returns how many. 1 `UPDATE` in a
+    /// savepoint, no ids read. Cancellation: as [`insert_many`](Self::insert_many).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) for a change that sets nothing
+    /// (`change`) or a bad filter, before any statement; [`Error::Database`](crate::Error::Database) otherwise.
+    async fn update_where(
+        &self,
+        txn: &DatabaseTransaction,
+        merchant: MerchantId,
+        filter: &TicketFilter,
+        change: TicketChange,
     ) -> Result<u64>;
 }
