@@ -22,17 +22,19 @@ pub(crate) fn ids_per_statement(backend: DbBackend) -> usize {
 
 /// `column IN (values)` for a look-up by many keys or ids of one merchant.
 ///
-/// On PostgreSQL the values travel as one array parameter
-/// (`column = ANY(CAST($n AS text[]))`, `bigint[]` for ids): a prepared
-/// statement with an `IN` list of hundreds of parameters gets a *generic*
-/// plan after five executions, and with the merchant's row count unknown
-/// (a fresh table, or one large merchant among many small ones) that plan
-/// scans every row of the merchant through a `merchant_id`-only index and
-/// compares each with the whole list — a sync batch of 1,000 records then
-/// costs seconds per look-up on a 100,000-ticket merchant. With one array
-/// parameter the generic plan probes the `(merchant_id, key)` index, and
-/// the statement text is the same whatever the chunk's size. Elsewhere
-/// a plain `IN (…)` list.
+/// On PostgreSQL the values travel as one array parameter, unnested in a
+/// subquery (`column IN (SELECT unnest(CAST($n AS text[])))`, `bigint[]`
+/// for ids). A prepared statement with an `IN` list of hundreds of
+/// parameters gets a *generic* plan after five executions, and with the
+/// merchant's row count unknown (a fresh table, or one large merchant
+/// among many small ones) that plan scans every row of the merchant
+/// through a `merchant_id`-only index and compares each with the whole
+/// list — a sync batch of 1,000 records then costs seconds per look-up on
+/// a 100,000-ticket merchant; `= ANY(array)` has the same trap for long
+/// arrays (a linear search per row). The unnested subquery is planned as a
+/// semi-join: one probe of the `(merchant_id, key)` index per distinct
+/// value (or a hash), never list × rows, and the statement text is the
+/// same whatever the chunk's size. Elsewhere a plain `IN (…)` list.
 pub(crate) fn any_of<V>(
     backend: DbBackend,
     column: impl sea_orm::sea_query::IntoColumnRef,
@@ -54,7 +56,7 @@ where
     }
     literal.push('}');
     Expr::cust_with_exprs(
-        format!("$1 = ANY(CAST($2 AS {}))", V::PG_ARRAY),
+        format!("$1 IN (SELECT unnest(CAST($2 AS {})))", V::PG_ARRAY),
         [Expr::col(column), Expr::val(literal)],
     )
 }
