@@ -211,6 +211,13 @@ pub async fn apply_tickets(
 }
 
 /// The local id of `key`, which the placeholders made sure exists.
+///
+/// A row that is not found after its upsert was written by a concurrent
+/// transaction this one cannot see: under MariaDB's `REPEATABLE READ` the
+/// upsert waits for the other transaction's insert and then finds a
+/// duplicate, while this transaction's reads keep their older snapshot.
+/// That is a serialization failure (retryable: `retry::run_in_transaction`
+/// runs the batch again in a fresh transaction, which sees the row).
 fn resolved<T>(
     ids: &std::collections::HashMap<String, i64>,
     key: &str,
@@ -218,9 +225,12 @@ fn resolved<T>(
 ) -> Result<T> {
     match ids.get(key) {
         Some(id) => make(*id),
-        None => Err(Error::Database(sea_orm::DbErr::RecordNotFound(format!(
-            "the row of Freshdesk id {key} vanished while applying tickets"
-        )))),
+        None => Err(Error::SerializationFailure(sea_orm::DbErr::RecordNotFound(
+            format!(
+                "the row of Freshdesk id {key} was written by a concurrent transaction this \
+                 one cannot see (its snapshot is older): retry the batch in a new transaction"
+            ),
+        ))),
     }
 }
 
