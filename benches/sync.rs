@@ -7,6 +7,11 @@
 //! ```sh
 //! DATABASE_URL=postgres://root@127.0.0.1:5432/bench cargo bench --all-features --bench sync
 //! ```
+//!
+//! With `BENCH_SYNC_ROUNDS=N` it runs N interleaved rounds (one sync, then
+//! one plain insert, per round) instead of criterion's two groups, and
+//! reports the median of the per-round ratios: steadier on a shared
+//! machine, where the load changes between groups.
 
 mod common;
 
@@ -20,7 +25,7 @@ use freshdesk_store::repository::{
     NewConversation, NewTicket, SeaTicketRepository, TicketRepository,
 };
 use freshdesk_store::sync::{Listing, apply_conversations, apply_tickets};
-use sea_orm::TransactionTrait;
+use sea_orm::{DbBackend, TransactionTrait};
 
 const BATCH: usize = 1000;
 
@@ -55,6 +60,97 @@ fn payloads(n: usize) -> (Vec<Ticket>, Vec<Conversation>) {
     (tickets, conversations)
 }
 
+/// One sync of all payloads in one transaction; the time, then the rows are
+/// deleted (and on PostgreSQL vacuumed, so every iteration starts from the
+/// same tables, not from the dead rows of the last one).
+async fn sync_once(
+    db: &Db,
+    merchant: MerchantId,
+    tickets: &[Ticket],
+    conversations: &[Conversation],
+) -> Duration {
+    let start = Instant::now();
+    let txn = db.db.begin().await.expect("begin");
+    for batch in tickets.chunks(BATCH) {
+        apply_tickets(&txn, merchant, Listing::Updated, batch)
+            .await
+            .expect("apply_tickets");
+    }
+    for batch in conversations.chunks(BATCH) {
+        apply_conversations(&txn, merchant, batch)
+            .await
+            .expect("apply_conversations");
+    }
+    txn.commit().await.expect("commit");
+    let t = start.elapsed();
+    reset(db, merchant).await;
+    t
+}
+
+/// The same rows through the crate's plain inserts; the time.
+async fn plain_once(
+    db: &Db,
+    merchant: MerchantId,
+    tickets: &[Ticket],
+    conversations: &[Conversation],
+) -> Duration {
+    let start = Instant::now();
+    let txn = db.db.begin().await.expect("begin");
+    let rows: Vec<NewTicket> = tickets
+        .iter()
+        .map(|t| t.to_new_ticket(None, None).expect("ticket"))
+        .collect();
+    let keys: Vec<String> = rows.iter().map(|r| r.freshdesk_ticket_id.clone()).collect();
+    SeaTicketRepository
+        .insert_many(&txn, merchant, rows)
+        .await
+        .expect("insert");
+    let ids = SeaTicketRepository
+        .resolve_freshdesk_ids(&txn, merchant, &keys)
+        .await
+        .expect("ids");
+    let children: Vec<NewConversation> = conversations
+        .iter()
+        .map(|c| {
+            c.to_new_conversation(ids[&c.ticket_id.to_string()])
+                .expect("conversation")
+        })
+        .collect();
+    SeaTicketRepository
+        .insert_conversations(&txn, merchant, children)
+        .await
+        .expect("insert conversations");
+    txn.commit().await.expect("commit");
+    let t = start.elapsed();
+    reset(db, merchant).await;
+    t
+}
+
+async fn reset(db: &Db, merchant: MerchantId) {
+    db.delete_merchant(merchant).await;
+    if db.db.get_database_backend() == DbBackend::Postgres {
+        db.exec("VACUUM freshdesk_conversation, freshdesk_unified_ticket_view")
+            .await;
+    }
+}
+
+/// This process's CPU time (user + system) so far, from `/proc/self/stat`
+/// (Linux; `None` elsewhere): the client's share of a run, which the
+/// machine's load changes far less than the wall time.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses).
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
 fn main() {
     let rt = runtime();
     let _context = rt.enter();
@@ -63,6 +159,50 @@ fn main() {
     let (tickets, conversations) = payloads(n);
     let records = (n * 4) as f64;
     let merchant = MerchantId::new(MERCHANT_BASE + 51).expect("merchant");
+    rt.block_on(reset(&db, merchant));
+
+    // Interleaved rounds (sync, then plain, in each): on a shared machine
+    // the load changes between criterion's groups, so the ratio is taken
+    // per round and the median reported.
+    let rounds: usize = std::env::var("BENCH_SYNC_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    if rounds > 0 {
+        let mut ratios = Vec::new();
+        let (mut syncs, mut plains) = (Vec::new(), Vec::new());
+        let cpu = |from: Option<f64>| match (from, cpu_seconds()) {
+            (Some(a), Some(b)) => format!(", client CPU {:.1} µs/record", (b - a) * 1e6 / records),
+            _ => String::new(),
+        };
+        for round in 1..=rounds {
+            let at = cpu_seconds();
+            let s = rt.block_on(sync_once(&db, merchant, &tickets, &conversations));
+            let sync_cpu = cpu(at);
+            let at = cpu_seconds();
+            let p = rt.block_on(plain_once(&db, merchant, &tickets, &conversations));
+            let plain_cpu = cpu(at);
+            let ratio = s.as_secs_f64() / p.as_secs_f64();
+            eprintln!(
+                "sync_{n} round {round}: sync {:.2} s ({:.0} records/s{sync_cpu}), plain {:.2} s ({:.0} records/s{plain_cpu}), sync/plain {ratio:.2}x",
+                s.as_secs_f64(),
+                records / s.as_secs_f64(),
+                p.as_secs_f64(),
+                records / p.as_secs_f64(),
+            );
+            ratios.push(ratio);
+            syncs.push(s.as_secs_f64());
+            plains.push(p.as_secs_f64());
+        }
+        eprintln!(
+            "sync_{n}: {rounds} interleaved rounds, medians: sync {:.2} s, plain {:.2} s, sync/plain {:.2}x",
+            median(syncs),
+            median(plains),
+            median(ratios)
+        );
+        return;
+    }
+
     let mut c = criterion();
     let mut g = c.benchmark_group(format!("sync_{n}"));
     g.sample_size(10);
@@ -72,24 +212,7 @@ fn main() {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
-                total += rt.block_on(async {
-                    let start = Instant::now();
-                    let txn = db.db.begin().await.expect("begin");
-                    for batch in tickets.chunks(BATCH) {
-                        apply_tickets(&txn, merchant, Listing::Updated, batch)
-                            .await
-                            .expect("apply_tickets");
-                    }
-                    for batch in conversations.chunks(BATCH) {
-                        apply_conversations(&txn, merchant, batch)
-                            .await
-                            .expect("apply_conversations");
-                    }
-                    txn.commit().await.expect("commit");
-                    let t = start.elapsed();
-                    db.delete_merchant(merchant).await;
-                    t
-                });
+                total += rt.block_on(sync_once(&db, merchant, &tickets, &conversations));
             }
             report.push(("sync_apply", total / iters.max(1) as u32));
             total
@@ -100,39 +223,7 @@ fn main() {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
-                total += rt.block_on(async {
-                    let start = Instant::now();
-                    let txn = db.db.begin().await.expect("begin");
-                    let rows: Vec<NewTicket> = tickets
-                        .iter()
-                        .map(|t| t.to_new_ticket(None, None).expect("ticket"))
-                        .collect();
-                    let keys: Vec<String> =
-                        rows.iter().map(|r| r.freshdesk_ticket_id.clone()).collect();
-                    SeaTicketRepository
-                        .insert_many(&txn, merchant, rows)
-                        .await
-                        .expect("insert");
-                    let ids = SeaTicketRepository
-                        .resolve_freshdesk_ids(&txn, merchant, &keys)
-                        .await
-                        .expect("ids");
-                    let children: Vec<NewConversation> = conversations
-                        .iter()
-                        .map(|c| {
-                            c.to_new_conversation(ids[&c.ticket_id.to_string()])
-                                .expect("conversation")
-                        })
-                        .collect();
-                    SeaTicketRepository
-                        .insert_conversations(&txn, merchant, children)
-                        .await
-                        .expect("insert conversations");
-                    txn.commit().await.expect("commit");
-                    let t = start.elapsed();
-                    db.delete_merchant(merchant).await;
-                    t
-                });
+                total += rt.block_on(plain_once(&db, merchant, &tickets, &conversations));
             }
             plain.push(("plain_insert_many", total / iters.max(1) as u32));
             total

@@ -167,7 +167,7 @@ where
 
 /// `INSERT INTO "table" ("a", "b") VALUES ($1, $2), ($3, $4)` for `rows`
 /// rows, with the backend's quoting and placeholders.
-fn insert_sql<E: EntityTrait>(
+pub(crate) fn insert_sql<E: EntityTrait>(
     backend: DbBackend,
     columns: &[E::Column],
     json_text: &[E::Column],

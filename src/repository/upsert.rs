@@ -34,10 +34,11 @@ use std::collections::BTreeMap;
 
 use sea_orm::sea_query::{Alias, Condition, Expr, Func, IntoIden, OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DbBackend, DbErr, EntityName, EntityTrait, ExprTrait,
-    Iterable, Value,
+    ActiveModelTrait, ConnectionTrait, DbBackend, EntityTrait, ExprTrait, Iterable, Statement,
+    Value,
 };
 
+use super::bulk::insert_sql;
 use super::limits::{any_of, max_bind_params};
 use crate::entity::instant_value;
 use crate::error::{Error, Result};
@@ -255,10 +256,12 @@ where
             .filter(|c| first.get(*c).is_set())
             .collect();
     let backend = db.get_database_backend();
-    let chunk = (max_bind_params(backend) / columns.len().max(1)).max(1);
-    let conflict = on_conflict(backend, spec);
+    let width = columns.len().max(1);
+    let chunk = (max_bind_params(backend) / width).max(1);
+    let tail = conflict_sql(backend, spec, &columns);
 
     let mut counts = UpsertCounts::default();
+    let mut full: Option<String> = None;
     let mut keyed = keyed.into_iter().peekable();
     while keyed.peek().is_some() {
         let batch: Vec<(String, A)> = keyed.by_ref().take(chunk).collect();
@@ -268,24 +271,37 @@ where
             _ if !counted => 0,
             _ => count_existing(db, merchant, spec, batch.iter().map(|(k, _)| k)).await?,
         };
-        let mut insert = Query::insert();
-        insert
-            .into_table(A::Entity::default().table_ref())
-            .columns(columns.iter().copied())
-            .on_conflict(conflict.clone());
-        for (_, row) in batch {
-            let values = columns.iter().map(|c| match row.get(*c).into_value() {
-                Some(value) => Expr::val(bind_value(value)),
-                None => Expr::val(Value::String(None)),
-            });
-            insert
-                .values(values)
-                .map_err(|e| Error::Database(DbErr::Custom(e.to_string())))?;
+        // Plain bind values moved out of the rows, and the statement text
+        // built once per chunk size: no statement builder per row.
+        let mut values = Vec::with_capacity(batch.len() * width);
+        for (_, mut row) in batch {
+            for column in &columns {
+                values.push(match row.take(*column).into_value() {
+                    Some(value) => bind_value(value),
+                    None => Value::String(None),
+                });
+            }
         }
+        let sql = if n as usize == chunk {
+            full.get_or_insert_with(|| {
+                [
+                    insert_sql::<A::Entity>(backend, &columns, &[], chunk),
+                    tail.clone(),
+                ]
+                .concat()
+            })
+            .clone()
+        } else {
+            [
+                insert_sql::<A::Entity>(backend, &columns, &[], n as usize),
+                tail.clone(),
+            ]
+            .concat()
+        };
+        let insert = Statement::from_sql_and_values(backend, sql, values);
         counts += match backend {
             DbBackend::Postgres => {
-                insert.returning(Query::returning().expr(Expr::cust("(xmax = 0)")));
-                let rows = db.query_all(&insert).await?;
+                let rows = db.query_all_raw(insert).await?;
                 let mut inserted = 0;
                 for row in &rows {
                     if row.try_get_by_index::<bool>(0)? {
@@ -300,7 +316,7 @@ where
                 }
             }
             DbBackend::MySql => {
-                let affected = db.execute(&insert).await?.rows_affected();
+                let affected = db.execute_raw(insert).await?.rows_affected();
                 let inserted = n - existing;
                 // 1 per insert, 2 per update, 1 per row left as it was.
                 let updated = affected.saturating_sub(n);
@@ -311,7 +327,7 @@ where
                 }
             }
             _ => {
-                let changed = db.execute(&insert).await?.rows_affected();
+                let changed = db.execute_raw(insert).await?.rows_affected();
                 let inserted = n - existing;
                 let updated = changed.saturating_sub(inserted);
                 UpsertCounts {
@@ -323,6 +339,33 @@ where
         };
     }
     Ok(counts)
+}
+
+/// The text after an `INSERT`'s `VALUES` list: the backend's conflict
+/// clause for `spec` (rendered by sea-query once per call, from the
+/// crate's own table and column names, no values), and on PostgreSQL
+/// `RETURNING (xmax = 0)`, true for each inserted row.
+fn conflict_sql<E: EntityTrait>(
+    backend: DbBackend,
+    spec: &NewestWins<E>,
+    columns: &[E::Column],
+) -> String {
+    let mut insert = Query::insert();
+    insert
+        .into_table(E::default().table_ref())
+        .columns(columns.iter().copied())
+        .values_panic(columns.iter().map(|_| Expr::val(Value::String(None))))
+        .on_conflict(on_conflict(backend, spec));
+    let sql = backend.build(&insert).sql;
+    let marker = match backend {
+        DbBackend::MySql => " ON DUPLICATE KEY UPDATE ",
+        _ => " ON CONFLICT ",
+    };
+    let clause = sql.find(marker).map_or("", |at| &sql[at..]);
+    match backend {
+        DbBackend::Postgres => [clause, " RETURNING (xmax = 0)"].concat(),
+        _ => clause.to_owned(),
+    }
 }
 
 /// How many of `keys` the merchant already has in the table.
@@ -356,6 +399,7 @@ mod tests {
 
     use super::*;
     use crate::entity::agent;
+    use sea_orm::EntityName;
 
     fn spec() -> NewestWins<agent::Entity> {
         NewestWins {
