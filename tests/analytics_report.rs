@@ -616,11 +616,7 @@ async fn a_cancelled_report_leaves_the_settings_as_they_were() {
                 [merchant.get().into()],
             ),
         ] {
-            let row = txn
-                .query_one_raw(stmt)
-                .await
-                .unwrap()
-                .unwrap();
+            let row = txn.query_one_raw(stmt).await.unwrap().unwrap();
             out.push(row.try_get::<String>("", "s").unwrap());
         }
         out.join(" / ")
