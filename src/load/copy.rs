@@ -34,9 +34,9 @@ const SEND_BYTES: usize = 1 << 20;
 /// directly: Citus refuses a join between a local (temporary) table and a
 /// distributed one, and plans a materialised `WITH` query on its own (here
 /// on the coordinator, its distinct ids shipped to the merchant's shard as
-/// an intermediate result), so the check is single-shard there. Reading
-/// the distinct ids first is no slower on PostgreSQL: a few hundred
-/// look-ups instead of one per row.
+/// an intermediate result), so the check is single-shard there. On
+/// PostgreSQL it costs what the direct anti-join did: one pass over the
+/// stage either way (7–20 ms for 50,000 rows, both forms, out of seconds).
 const MISSING_REQUESTER: &str = "WITH ids AS MATERIALIZED (SELECT DISTINCT requester_id AS id \
      FROM fds_load_ticket WHERE requester_id IS NOT NULL) \
      SELECT ids.id FROM ids WHERE NOT EXISTS (SELECT 1 FROM freshdesk_contact c \
