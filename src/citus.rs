@@ -25,9 +25,11 @@
 //! between two merchants' shards through the coordinator (it works, but it
 //! is the one statement that is not single-shard); row-level security needs
 //! the application role to be able to log in to the workers (see
-//! [`rls`](crate::rls)).
+//! [`rls`](crate::rls)). [`load_tickets`] works, its `INSERT … SELECT`
+//! pulled through the coordinator from the temporary table there.
 //!
 //! [`migrate_merchant_data`]: crate::repository::migrate_merchant_data
+//! [`load_tickets`]: crate::load::load_tickets
 
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 

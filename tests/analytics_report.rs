@@ -594,18 +594,32 @@ async fn a_cancelled_report_leaves_the_settings_as_they_were() {
         .anchor(at(2026, 11, 1, 0, 0, 0));
     demo::fill(&txn, &config).await.unwrap();
     let p = params(merchant, date(2026, 10, 1), date(2026, 11, 1), "+05:30");
+    // The settings of the session, and as read on the merchant's rows: on
+    // Citus the report's statements (and their `set_config` calls) run on
+    // the shard's worker connection, which a plain `SELECT` does not reach.
     let settings = async |txn: &DatabaseTransaction| -> String {
-        let row = txn
-            .query_one_raw(sea_orm::Statement::from_string(
+        let shown = "current_setting('jit') || ' ' || \
+                     current_setting('max_parallel_workers_per_gather') || ' ' || \
+                     current_setting('work_mem')";
+        let mut out = Vec::new();
+        for stmt in [
+            sea_orm::Statement::from_string(
                 sea_orm::DbBackend::Postgres,
-                "SELECT current_setting('jit') || ' ' || \
-                 current_setting('max_parallel_workers_per_gather') || ' ' || \
-                 current_setting('work_mem') AS s",
-            ))
-            .await
-            .unwrap()
-            .unwrap();
-        row.try_get::<String>("", "s").unwrap()
+                format!("SELECT {shown} AS s"),
+            ),
+            sea_orm::Statement::from_sql_and_values(
+                sea_orm::DbBackend::Postgres,
+                format!(
+                    "SELECT max({shown}) AS s FROM freshdesk_unified_ticket_view \
+                     WHERE merchant_id = $1"
+                ),
+                [merchant.get().into()],
+            ),
+        ] {
+            let row = txn.query_one_raw(stmt).await.unwrap().unwrap();
+            out.push(row.try_get::<String>("", "s").unwrap());
+        }
+        out.join(" / ")
     };
     let before = settings(&txn).await;
     let mut cancelled = 0;

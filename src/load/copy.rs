@@ -29,14 +29,25 @@ const STAGE: &str = "fds_load_ticket";
 const SEND_BYTES: usize = 1 << 20;
 
 /// Requesters of the stage that the merchant does not have (the first).
-const MISSING_REQUESTER: &str = "SELECT s.requester_id FROM fds_load_ticket s \
-     WHERE s.requester_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM freshdesk_contact c \
-     WHERE c.merchant_id = $1 AND c.id = s.requester_id) ORDER BY 1 LIMIT 1";
+///
+/// The stage is read in a materialised `WITH` query, never joined
+/// directly: Citus refuses a join between a local (temporary) table and a
+/// distributed one, and plans a materialised `WITH` query on its own (here
+/// on the coordinator, its distinct ids shipped to the merchant's shard as
+/// an intermediate result), so the check is single-shard there. On
+/// PostgreSQL it costs what the direct anti-join did: one pass over the
+/// stage either way (7–20 ms for 50,000 rows, both forms, out of seconds).
+const MISSING_REQUESTER: &str = "WITH ids AS MATERIALIZED (SELECT DISTINCT requester_id AS id \
+     FROM fds_load_ticket WHERE requester_id IS NOT NULL) \
+     SELECT ids.id FROM ids WHERE NOT EXISTS (SELECT 1 FROM freshdesk_contact c \
+     WHERE c.merchant_id = $1 AND c.id = ids.id) ORDER BY 1 LIMIT 1";
 
-/// Responders of the stage that the merchant does not have (the first).
-const MISSING_RESPONDER: &str = "SELECT s.responder_id FROM fds_load_ticket s \
-     WHERE s.responder_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM freshdesk_agent a \
-     WHERE a.merchant_id = $1 AND a.id = s.responder_id) ORDER BY 1 LIMIT 1";
+/// Responders of the stage that the merchant does not have (the first);
+/// see [`MISSING_REQUESTER`].
+const MISSING_RESPONDER: &str = "WITH ids AS MATERIALIZED (SELECT DISTINCT responder_id AS id \
+     FROM fds_load_ticket WHERE responder_id IS NOT NULL) \
+     SELECT ids.id FROM ids WHERE NOT EXISTS (SELECT 1 FROM freshdesk_agent a \
+     WHERE a.merchant_id = $1 AND a.id = ids.id) ORDER BY 1 LIMIT 1";
 
 /// A pooled connection that is closed, not returned to the pool, unless
 /// the load left it idle (committed or rolled back): a load dropped

@@ -13,6 +13,7 @@
 //! | backend | how |
 //! | --- | --- |
 //! | PostgreSQL | `COPY … FROM STDIN` (text format) into a temporary table, then one `INSERT … SELECT … ON CONFLICT …` |
+//! | Citus | the same statements: the temporary table lives on the coordinator, the checks ship its distinct ids to the merchant's shard, and the `INSERT … SELECT` is pulled through the coordinator into that shard |
 //! | SQLite, MariaDB/MySQL | the repository's chunked multi-row statements |
 //!
 //! Same semantics as the repository's writes, on every backend:

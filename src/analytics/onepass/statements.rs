@@ -320,14 +320,19 @@ impl Plan<'_> {
             crate::entity::rating::POSITIVE_THRESHOLD
         );
         // Each rating's ticket is looked up by its key (a correlated
-        // subquery: no plan hashes the merchant's whole ticket table).
+        // subquery: no plan hashes the merchant's whole ticket table). Its
+        // merchant is the parameter, not `r.merchant_id`: Citus routes the
+        // whole statement to the merchant's shard only when every table
+        // reference has its own equality to the value (correlated through
+        // `r`, it planned the CSAT part on every shard, and the rest of the
+        // statement, with its `set_config` calls, on the coordinator).
         let csat = format!(
             "SELECT COUNT(*) AS ratings, {positive} AS positive, \
              {pct} * 100 / NULLIF(COUNT(*), 0) AS csat_pct \
              FROM {rt} AS {rq} \
              WHERE {rm} = <<m>> AND {rc} >= <<start>> AND {rc} < <<end>> \
              AND (SELECT CASE WHEN {nf} THEN 1 ELSE 0 END FROM {table} AS {tq} \
-             WHERE {tm} = {rm} AND {tid} = {rtid}) = 1",
+             WHERE {tm} = <<m>> AND {tid} = {rtid}) = 1",
             pct = self.dialect.double(&positive),
             rt = self.dialect_quote("freshdesk_rating"),
             rq = self.dialect_quote("r"),
