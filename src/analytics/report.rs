@@ -146,11 +146,11 @@ async fn compute(db: &DatabaseTransaction, params: &ReportParams, w: Window) -> 
         hours: params.business_hours.as_ref(),
     };
     // The backlog statement first (on PostgreSQL it turns JIT and parallel
-    // workers off for the report), the totals last (they put them back).
+    // workers off for the report), the window's totals and groups last
+    // (they put them back).
     let backlog = plan.backlog_csat(db).await?;
-    let groups = plan.groups(db).await?;
     let top_tags = top_tags(db, &w).await?;
-    let totals = plan.totals(db, backlog.settings.as_ref()).await?;
+    let (totals, groups) = plan.window(db, backlog.settings.as_ref()).await?;
     let daily = (0..w.days())
         .map(|i| {
             let date = w.from() + Duration::days(i);
