@@ -1,5 +1,5 @@
-//! The report's four statements: every figure from conditional aggregates
-//! over the window's rows, read once per statement. They run in this order:
+//! The report's three statements: every figure from conditional aggregates
+//! over the window's rows, read once. They run in this order:
 //!
 //! 1. **Backlog and CSAT**: the open backlog by age (over
 //!    `(merchant_id, status)`) and the window's ratings of tickets that are
@@ -8,13 +8,14 @@
 //!    workers off and raises `work_mem` to at least 32 MB for the next
 //!    statements, local to the caller's transaction, and returns the
 //!    settings it found.
-//! 2. **Groups**: the union of the tickets created, resolved or reopened in
-//!    the window, grouped by (created day, resolved day, responder), then
-//!    expanded into the daily created / resolved counts and the agent rows,
-//!    with the agent's name joined afterwards.
-//! 3. **Tags**: the created window's tags ([`super::tags`]).
-//! 4. **Totals**: one row over the same union (three index range scans,
-//!    each ticket once): counts, status and priority buckets, SLA breaches,
+//! 2. **Tags**: the created window's tags ([`super::tags`]).
+//! 3. **Window**: the union of the tickets created, resolved or reopened in
+//!    the window (three index range scans, each ticket once, with its
+//!    one-touch look-up and business times), materialized once in a CTE
+//!    and aggregated twice: grouped by (created day, resolved day,
+//!    responder), then expanded into the daily created / resolved counts
+//!    and the agent rows (with the agent's name joined afterwards); and one
+//!    totals row: counts, status and priority buckets, SLA breaches,
 //!    reopened, one-touch, and the statistics of the four durations
 //!    (calendar and business first response and resolution). On PostgreSQL
 //!    it puts the settings of statement 1 back.
@@ -150,7 +151,7 @@ struct TotalsRow {
     resb_p90: Option<f64>,
 }
 
-/// What statement 1 gives.
+/// The totals row of statement 3.
 pub(crate) struct Totals {
     pub(crate) tickets_created: u64,
     pub(crate) tickets_resolved: u64,
@@ -179,7 +180,7 @@ struct GroupRow {
     name: Option<String>,
 }
 
-/// One agent row of statement 2.
+/// One agent row of the groups.
 pub(crate) struct AgentGroup {
     pub(crate) responder_id: AgentId,
     pub(crate) name: Option<String>,
@@ -188,7 +189,7 @@ pub(crate) struct AgentGroup {
     pub(crate) avg_first_response_secs: Option<f64>,
 }
 
-/// What statement 2 gives.
+/// The group rows of statement 3 (or of the groups alone).
 pub(crate) struct Groups {
     /// `(local date, created, resolved)` for the days with a ticket.
     pub(crate) days: Vec<(NaiveDate, u64, u64)>,
@@ -207,7 +208,7 @@ struct BacklogCsatRow {
     csat_pct: Option<f64>,
 }
 
-/// What statement 4 gives.
+/// What statement 1 gives.
 pub(crate) struct BacklogCsat {
     pub(crate) open_backlog: u64,
     pub(crate) ages: [u64; 4],
@@ -308,7 +309,7 @@ impl TotalsRow {
 }
 
 impl Plan<'_> {
-    /// Statement 2 of the report: the totals and the groups of the window,
+    /// Statement 3 of the report: the totals and the groups of the window,
     /// read once ([`Plan::window_sql`]); on PostgreSQL it also puts back the
     /// planner `settings` that [`Plan::backlog_csat`] found (so it runs
     /// last).

@@ -200,7 +200,7 @@ impl Plan<'_> {
         (text, names)
     }
 
-    /// Statement 2: the totals row (kind 0) and the rows of
+    /// Statement 3: the totals row (kind 0) and the rows of
     /// [`Plan::groups_sql`] (kinds 1 to 3), from one reading of the window:
     /// the measured rows, narrowed to the columns the two need, in a
     /// materialized CTE (`AS MATERIALIZED` on PostgreSQL and SQLite; MariaDB
