@@ -1,6 +1,6 @@
 //! Analytics benchmark (issue 13): the report of a 30-day window holding
 //! 10 % of a merchant's tickets (100,000 of 1,000,000 by default), computed
-//! by the database with the crate's `report` (4 statements), against
+//! by the database with the crate's `report` (3 statements), against
 //! loading the rows that report needs (the window's tickets, the open
 //! backlog, the window's ratings and their tickets, the conversations of the
 //! tickets resolved in the window, the agents) and computing the same report
@@ -263,6 +263,48 @@ async fn in_rust(db: &Db, p: &ReportParams) -> serde_json::Value {
     )
 }
 
+/// With `BENCH_ANALYTICS_EXPLAIN` set: runs the report's statements again,
+/// in order and in one transaction (so each sees the settings the first one
+/// made; each runs once, under EXPLAIN), as `EXPLAIN (ANALYZE, BUFFERS)` on PostgreSQL or `EXPLAIN QUERY
+/// PLAN` on SQLite, and prints each plan with its time.
+async fn explain(db: &Db, p: &ReportParams) {
+    let (_, statements) = db.capture(in_sql(db, p)).await;
+    let pg = db.db.get_database_backend() == DbBackend::Postgres;
+    let txn = db.db.begin().await.unwrap();
+    for st in statements {
+        let sql = st.sql.trim_start();
+        if !sql.starts_with("SELECT") && !sql.starts_with("WITH") {
+            txn.execute_raw(st).await.unwrap();
+            continue;
+        }
+        let prefix = if pg {
+            "EXPLAIN (ANALYZE, BUFFERS) "
+        } else {
+            "EXPLAIN QUERY PLAN "
+        };
+        let explained = sea_orm::Statement {
+            sql: format!("{prefix}{}", st.sql),
+            ..st.clone()
+        };
+        let (rows, took) = timed(txn.query_all_raw(explained)).await;
+        let rows = rows.unwrap();
+        let plan: Vec<String> = rows
+            .iter()
+            .map(|r| {
+                r.try_get_by_index::<String>(if pg { 0 } else { 3 })
+                    .unwrap_or_default()
+            })
+            .collect();
+        eprintln!(
+            "\n-- {:.1} ms (with EXPLAIN)\n{}\n{}",
+            took.as_secs_f64() * 1e3,
+            st.sql,
+            plan.join("\n")
+        );
+    }
+    txn.rollback().await.unwrap();
+}
+
 /// The hand-written single statement the report is compared with
 /// (PostgreSQL, business hours off): what a careful developer writes without
 /// the crate — CTEs for the created and resolved windows, a scalar subquery
@@ -424,6 +466,13 @@ fn main() {
     let hours = hours.with_holiday_list("2026-10-12,2026-10-26").unwrap();
     let off = params(None);
     let on = params(Some(hours));
+    if std::env::var_os("BENCH_ANALYTICS_EXPLAIN").is_some() {
+        rt.block_on(async {
+            explain(&db, &off).await;
+            explain(&db, &on).await;
+        });
+        return;
+    }
     for p in [&off, &on] {
         let (sql, rust) = rt.block_on(async { (in_sql(&db, p).await, in_rust(&db, p).await) });
         let diff = oracle::diff(&rust, &sql);

@@ -245,7 +245,7 @@ async fn explain_report(big: i64, others: i64, other_merchants: i64) {
     assert!(r.tickets_created > 0 && r.tickets_resolved > 0 && r.csat.ratings > 0);
     assert!(r.reopened > 0 && r.one_touch_resolved > 0);
     assert!(r.resolution_business.is_some_and(|s| s.count > 0));
-    assert_eq!(statements.len(), 4);
+    assert_eq!(statements.len(), 3);
     assert!(offenders.is_empty(), "sequential scans in: {offenders:#?}");
 }
 

@@ -496,6 +496,57 @@ async fn holidays_per_day_schedules_and_wraps() {
     assert_eq!(r["resolution_business"]["min_secs"], 3_600);
 }
 
+/// Instants far from today (before 1990, after 2060, where PostgreSQL
+/// takes the exact path instead of the float one) and at the edges of that
+/// range, with fractions of a second, measure as the oracle does.
+#[tokio::test]
+async fn distant_instants_and_fractions() {
+    let db = TestDb::connect().await.unwrap();
+    let txn = db.begin().await.unwrap();
+    let merchant = unique_merchant_id();
+    let ms = |t: DateTime<Utc>, ms: i64| t + Duration::milliseconds(ms);
+    let resolved = ms(at(2026, 10, 6, 10, 0, 0), 500);
+    for created in [
+        ms(at(1985, 3, 4, 12, 34, 56), 789),
+        ms(at(1989, 12, 31, 23, 59, 59), 999),
+        at(1990, 1, 1, 0, 0, 0),
+        ms(at(1990, 1, 1, 9, 0, 0), 1),
+    ] {
+        ticket(&txn, merchant, created, None, Some(resolved)).await;
+    }
+    // Created in the window, first answered after 2060 (and at its edge).
+    for answered in [
+        ms(at(2071, 1, 2, 11, 0, 0), 125),
+        ms(at(2059, 12, 31, 23, 59, 59), 999),
+        at(2060, 1, 1, 0, 0, 0),
+    ] {
+        ticket(
+            &txn,
+            merchant,
+            ms(at(2026, 10, 7, 9, 0, 0), 250),
+            Some(answered),
+            None,
+        )
+        .await;
+    }
+    for offset in ["+00:00", "+05:30", "-12:00"] {
+        let mut p = params(
+            merchant,
+            date(2026, 10, 1),
+            date(2026, 11, 1),
+            offset,
+            Some("mon-fri 09:00-17:00"),
+        );
+        p.business_hours = p.business_hours.take().map(|h| {
+            h.with_holiday_list("1985-03-05,2026-10-06,2065-01-05")
+                .unwrap()
+        });
+        let r = check(&txn, &p).await;
+        assert_eq!(r["resolution_business"]["count"], 4);
+        assert_eq!(r["first_response_business"]["count"], 3);
+    }
+}
+
 /// The same local-time tickets in offsets -12:00, +05:30 and +14:00 (and
 /// others) take the same business seconds, and windows whose edges fall
 /// outside working time (tickets created before the window, resolved in

@@ -86,11 +86,11 @@ pub struct Report {
     pub agents: Vec<AgentStats>,
 }
 
-/// Computes the whole report in 4 aggregate statements whatever the data
-/// size: the totals over the union of the tickets created, resolved or
-/// reopened in the window (read once), the daily series and agent rows over
-/// the same union, the top tags of the created window, and the open backlog
-/// with the window's CSAT. Spam and deleted tickets, and their ratings,
+/// Computes the whole report in 3 aggregate statements whatever the data
+/// size: the open backlog with the window's CSAT, the top tags of the
+/// created window, and the totals, daily series and agent rows over the
+/// union of the tickets created, resolved or reopened in the window (read
+/// once). Spam and deleted tickets, and their ratings,
 /// count nowhere.
 ///
 /// With [`ReportParams::business_hours`], the first-response and
@@ -104,7 +104,7 @@ pub struct Report {
 /// it found back: for these index range scans of one window, compiling the
 /// expressions and starting workers cost more than they save, and a
 /// 100,000-row window's sorts and hashes spill at the default 4 MB. The
-/// four statements run in a savepoint there (2 more statements), so a
+/// three statements run in a savepoint there (2 more statements), so a
 /// report that fails or is cancelled midway (its future dropped) leaves
 /// neither these settings nor an aborted transaction behind: the
 /// savepoint is rolled back at once on failure, and by the crate's next
@@ -146,11 +146,11 @@ async fn compute(db: &DatabaseTransaction, params: &ReportParams, w: Window) -> 
         hours: params.business_hours.as_ref(),
     };
     // The backlog statement first (on PostgreSQL it turns JIT and parallel
-    // workers off for the report), the totals last (they put them back).
+    // workers off for the report), the window's totals and groups last
+    // (they put them back).
     let backlog = plan.backlog_csat(db).await?;
-    let groups = plan.groups(db).await?;
     let top_tags = top_tags(db, &w).await?;
-    let totals = plan.totals(db, backlog.settings.as_ref()).await?;
+    let (totals, groups) = plan.window(db, backlog.settings.as_ref()).await?;
     let daily = (0..w.days())
         .map(|i| {
             let date = w.from() + Duration::days(i);

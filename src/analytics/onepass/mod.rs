@@ -1,5 +1,5 @@
-//! The report's four statements: every figure from conditional aggregates
-//! over the window's rows, read once per statement. They run in this order:
+//! The report's three statements: every figure from conditional aggregates
+//! over the window's rows, read once. They run in this order:
 //!
 //! 1. **Backlog and CSAT**: the open backlog by age (over
 //!    `(merchant_id, status)`) and the window's ratings of tickets that are
@@ -8,13 +8,14 @@
 //!    workers off and raises `work_mem` to at least 32 MB for the next
 //!    statements, local to the caller's transaction, and returns the
 //!    settings it found.
-//! 2. **Groups**: the union of the tickets created, resolved or reopened in
-//!    the window, grouped by (created day, resolved day, responder), then
-//!    expanded into the daily created / resolved counts and the agent rows,
-//!    with the agent's name joined afterwards.
-//! 3. **Tags**: the created window's tags ([`super::tags`]).
-//! 4. **Totals**: one row over the same union (three index range scans,
-//!    each ticket once): counts, status and priority buckets, SLA breaches,
+//! 2. **Tags**: the created window's tags ([`super::tags`]).
+//! 3. **Window**: the union of the tickets created, resolved or reopened in
+//!    the window (three index range scans, each ticket once, with its
+//!    one-touch look-up and business times), materialized once in a CTE
+//!    and aggregated twice: grouped by (created day, resolved day,
+//!    responder), then expanded into the daily created / resolved counts
+//!    and the agent rows (with the agent's name joined afterwards); and one
+//!    totals row: counts, status and priority buckets, SLA breaches,
 //!    reopened, one-touch, and the statistics of the four durations
 //!    (calendar and business first response and resolution). On PostgreSQL
 //!    it puts the settings of statement 1 back.
@@ -150,7 +151,7 @@ struct TotalsRow {
     resb_p90: Option<f64>,
 }
 
-/// What statement 1 gives.
+/// The totals row of statement 3.
 pub(crate) struct Totals {
     pub(crate) tickets_created: u64,
     pub(crate) tickets_resolved: u64,
@@ -179,7 +180,7 @@ struct GroupRow {
     name: Option<String>,
 }
 
-/// One agent row of statement 2.
+/// One agent row of the groups.
 pub(crate) struct AgentGroup {
     pub(crate) responder_id: AgentId,
     pub(crate) name: Option<String>,
@@ -188,7 +189,7 @@ pub(crate) struct AgentGroup {
     pub(crate) avg_first_response_secs: Option<f64>,
 }
 
-/// What statement 2 gives.
+/// The group rows of statement 3 (or of the groups alone).
 pub(crate) struct Groups {
     /// `(local date, created, resolved)` for the days with a ticket.
     pub(crate) days: Vec<(NaiveDate, u64, u64)>,
@@ -207,7 +208,7 @@ struct BacklogCsatRow {
     csat_pct: Option<f64>,
 }
 
-/// What statement 4 gives.
+/// What statement 1 gives.
 pub(crate) struct BacklogCsat {
     pub(crate) open_backlog: u64,
     pub(crate) ages: [u64; 4],
@@ -245,31 +246,46 @@ fn stats(
     }
 }
 
-async fn one<R: FromQueryResult, C: ConnectionTrait>(db: &C, stmt: Statement) -> Result<R> {
-    R::find_by_statement(stmt).one(db).await?.ok_or_else(|| {
-        Error::Database(sea_orm::DbErr::RecordNotFound(
-            "an aggregate statement returned no row".to_owned(),
-        ))
-    })
+/// The rows of the groups statement, parsed: the days and the agents.
+fn collect_groups(rows: Vec<GroupRow>) -> Groups {
+    let mut days: Vec<(NaiveDate, u64, u64)> = Vec::new();
+    let mut agents = Vec::new();
+    for row in rows {
+        match (row.kind, row.day, row.resp) {
+            (1 | 2, Some(day), _) => {
+                let Ok(date) = NaiveDate::parse_from_str(&day, "%Y-%m-%d") else {
+                    continue;
+                };
+                let slot = match days.iter_mut().find(|(d, _, _)| *d == date) {
+                    Some(slot) => slot,
+                    None => {
+                        days.push((date, 0, 0));
+                        days.last_mut().expect("just pushed")
+                    }
+                };
+                if row.kind == 1 {
+                    slot.1 = count(row.n);
+                } else {
+                    slot.2 = count(row.n);
+                }
+            }
+            (3, _, Some(responder_id)) => agents.push(AgentGroup {
+                responder_id,
+                name: row.name,
+                resolved: count(row.n),
+                one_touch: count(row.one_touch.unwrap_or(0)),
+                avg_first_response_secs: row.avg_frt,
+            }),
+            _ => {}
+        }
+    }
+    Groups { days, agents }
 }
 
-impl Plan<'_> {
-    /// The totals statement; on PostgreSQL it also puts back the planner
-    /// `settings` that [`Plan::backlog_csat`] found (so it runs last).
-    pub(crate) async fn totals<C: ConnectionTrait>(
-        &self,
-        db: &C,
-        settings: Option<&PgSettings>,
-    ) -> Result<Totals> {
-        let mut binds = self.binds()?;
-        if let Some(s) = settings {
-            binds.push(("jit_was", Value::from(s.jit.clone())));
-            binds.push(("par_was", Value::from(s.parallel.clone())));
-            binds.push(("mem_was", Value::from(s.work_mem.clone())));
-        }
-        let sql = self.totals_sql(settings.is_some());
-        let r: TotalsRow = one(db, sql.statement(&binds)?).await?;
-        Ok(Totals {
+impl TotalsRow {
+    fn totals(self) -> Totals {
+        let r = self;
+        Totals {
             tickets_created: count(r.tickets_created),
             tickets_resolved: count(r.tickets_resolved),
             reopened: count(r.reopened),
@@ -288,46 +304,62 @@ impl Plan<'_> {
             resolution_business: stats(
                 r.resb_n, r.resb_avg, r.resb_min, r.resb_max, r.resb_p50, r.resb_p90,
             ),
-        })
+        }
     }
+}
 
-    /// Statement 2.
-    pub(crate) async fn groups<C: ConnectionTrait>(&self, db: &C) -> Result<Groups> {
-        let rows = GroupRow::find_by_statement(self.groups_sql().statement(&self.binds()?)?)
-            .all(db)
-            .await?;
-        let mut days: Vec<(NaiveDate, u64, u64)> = Vec::new();
-        let mut agents = Vec::new();
-        for row in rows {
-            match (row.kind, row.day, row.resp) {
-                (1 | 2, Some(day), _) => {
-                    let Ok(date) = NaiveDate::parse_from_str(&day, "%Y-%m-%d") else {
-                        continue;
-                    };
-                    let slot = match days.iter_mut().find(|(d, _, _)| *d == date) {
-                        Some(slot) => slot,
-                        None => {
-                            days.push((date, 0, 0));
-                            days.last_mut().expect("just pushed")
-                        }
-                    };
-                    if row.kind == 1 {
-                        slot.1 = count(row.n);
-                    } else {
-                        slot.2 = count(row.n);
-                    }
-                }
-                (3, _, Some(responder_id)) => agents.push(AgentGroup {
-                    responder_id,
-                    name: row.name,
-                    resolved: count(row.n),
-                    one_touch: count(row.one_touch.unwrap_or(0)),
-                    avg_first_response_secs: row.avg_frt,
-                }),
-                _ => {}
+impl Plan<'_> {
+    /// Statement 3 of the report: the totals and the groups of the window,
+    /// read once ([`Plan::window_sql`]); on PostgreSQL it also puts back the
+    /// planner `settings` that [`Plan::backlog_csat`] found (so it runs
+    /// last).
+    pub(crate) async fn window<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        settings: Option<&PgSettings>,
+    ) -> Result<(Totals, Groups)> {
+        let mut binds = self.binds()?;
+        if let Some(s) = settings {
+            binds.push(("jit_was", Value::from(s.jit.clone())));
+            binds.push(("par_was", Value::from(s.parallel.clone())));
+            binds.push(("mem_was", Value::from(s.work_mem.clone())));
+        }
+        let sql = self.window_sql(settings.is_some());
+        let mut totals = None;
+        let mut groups = Vec::new();
+        for row in db.query_all_raw(sql.statement(&binds)?).await? {
+            let kind: i64 = row.try_get("", "kind")?;
+            if kind == 0 {
+                totals = Some(TotalsRow::from_query_result(&row, "")?.totals());
+            } else {
+                groups.push(GroupRow::from_query_result(&row, "")?);
             }
         }
-        Ok(Groups { days, agents })
+        let totals = totals.ok_or_else(|| {
+            Error::Database(sea_orm::DbErr::RecordNotFound(
+                "the window statement returned no totals row".to_owned(),
+            ))
+        })?;
+        Ok((totals, collect_groups(groups)))
+    }
+
+    /// The groups alone (the daily series and the agent rows), in one
+    /// statement without business time.
+    pub(crate) async fn groups<C: ConnectionTrait>(&self, db: &C) -> Result<Groups> {
+        let plain = Plan {
+            dialect: self.dialect,
+            w: self.w,
+            hours: None,
+        };
+        let rows = format!("({}) AS {}", plain.measured_rows(), self.dialect_quote("m"));
+        let sql = Sql {
+            dialect: self.dialect,
+            text: self.ordered(&self.groups_sql(&rows).text),
+        };
+        let rows = GroupRow::find_by_statement(sql.statement(&self.binds()?)?)
+            .all(db)
+            .await?;
+        Ok(collect_groups(rows))
     }
 
     /// The backlog and CSAT statement, which the report runs first. On

@@ -3,7 +3,7 @@
 use super::*;
 
 impl Plan<'_> {
-    /// Statement 1: the totals row.
+    /// The totals row of the window rows `rows` (a `FROM` item aliased `m`).
     ///
     /// The percentiles interpolate between the values of ranks
     /// `p × (n − 1) + 1` and the next, with the same float arithmetic on
@@ -13,7 +13,8 @@ impl Plan<'_> {
     /// an outer query; MariaDB numbers the rows with `ROW_NUMBER()`.
     /// With `restore` (PostgreSQL), the row also puts back the planner
     /// settings bound as `jit_was`, `par_was` and `mem_was`.
-    pub(super) fn totals_sql(&self, restore: bool) -> Sql {
+    /// Returns the text and its column names, in order.
+    pub(super) fn totals_sql(&self, restore: bool, rows: &str) -> (String, Vec<String>) {
         // Sorted arrays (PostgreSQL, SQLite) or row numbers (MariaDB).
         let arrays = self.dialect != Dialect::MySql;
         let m = |c: &str| self.col("m", c);
@@ -159,47 +160,122 @@ impl Plan<'_> {
             }
         }
         let aggregate = format!(
-            "SELECT {} FROM (SELECT {} FROM ({}) AS {}) AS {}",
+            "SELECT {} FROM (SELECT {} FROM {rows}) AS {}",
             out.iter()
                 .map(|(e, n)| format!("{e} AS {n}"))
                 .collect::<Vec<_>>()
                 .join(", "),
             window_cols.join(", "),
-            self.measured_rows(),
-            self.dialect_quote("m"),
             self.dialect_quote("s")
         );
-        let text = if arrays {
-            let mut cols: Vec<String> = out
-                .iter()
-                .filter(|(_, n)| !n.ends_with("_a"))
-                .map(|(_, n)| i(n))
-                .collect();
-            cols.extend(outer.iter().map(|(e, n)| format!("{e} AS {n}")));
-            if restore {
-                cols.push("set_config('jit', <<jit_was>>, true) AS jit_restored".to_owned());
-                cols.push(
-                    "set_config('max_parallel_workers_per_gather', <<par_was>>, true) \
-                     AS par_restored"
-                        .to_owned(),
-                );
-                cols.push("set_config('work_mem', <<mem_was>>, true) AS mem_restored".to_owned());
-            }
-            format!(
-                "SELECT {} FROM ({aggregate}) AS {}",
-                cols.join(", "),
-                self.dialect_quote("i")
-            )
-        } else {
-            aggregate
+        if !arrays {
+            let names = out.into_iter().map(|(_, n)| n).collect();
+            return (aggregate, names);
+        }
+        let mut names: Vec<String> = out
+            .into_iter()
+            .map(|(_, n)| n)
+            .filter(|n| !n.ends_with("_a"))
+            .collect();
+        let mut cols: Vec<String> = names.iter().map(|n| i(n)).collect();
+        for (e, n) in outer {
+            cols.push(format!("{e} AS {n}"));
+            names.push(n);
+        }
+        if restore {
+            cols.push("set_config('jit', <<jit_was>>, true) AS jit_restored".to_owned());
+            cols.push(
+                "set_config('max_parallel_workers_per_gather', <<par_was>>, true) \
+                 AS par_restored"
+                    .to_owned(),
+            );
+            cols.push("set_config('work_mem', <<mem_was>>, true) AS mem_restored".to_owned());
+            names.extend(["jit_restored", "par_restored", "mem_restored"].map(String::from));
+        }
+        let text = format!(
+            "SELECT {} FROM ({aggregate}) AS {}",
+            cols.join(", "),
+            self.dialect_quote("i")
+        );
+        (text, names)
+    }
+
+    /// Statement 3: the totals row (kind 0) and the rows of
+    /// [`Plan::groups_sql`] (kinds 1 to 3), from one reading of the window:
+    /// the measured rows, narrowed to the columns the two need, in a
+    /// materialized CTE (`AS MATERIALIZED` on PostgreSQL and SQLite; MariaDB
+    /// has no such hint and may read the window twice), so each ticket's
+    /// one-touch look-up and business time are computed once. The groups
+    /// come first in the `UNION ALL`, so on PostgreSQL the totals row, whose
+    /// `set_config` calls put the settings back (`restore`), is computed
+    /// last.
+    pub(super) fn window_sql(&self, restore: bool) -> Sql {
+        let q = |s: &str| self.dialect_quote(s);
+        let narrowed: Vec<String> = [
+            "c_in",
+            "r_in",
+            "o_in",
+            "one_touch",
+            "created_at",
+            "resolved_at",
+            "status",
+            "priority",
+            "responder_id",
+            "first_response_time",
+            "first_responded_at",
+            "fr_due_by",
+            "due_by",
+            "res_x",
+            "frb_x",
+            "resb_x",
+        ]
+        .iter()
+        .map(|c| self.col("q", c))
+        .collect();
+        let rows = format!("{} AS {}", q("w"), q("m"));
+        let (totals, names) = self.totals_sql(restore, &rows);
+        let pad: Vec<String> = names.iter().map(|n| format!("NULL AS {n}")).collect();
+        let materialized = match self.dialect {
+            Dialect::MySql => "",
+            _ => " MATERIALIZED",
         };
+        let union = format!(
+            "SELECT {g}.*, {pad} FROM ({groups}) AS {g} UNION ALL \
+             SELECT 0, NULL, NULL, NULL, NULL, NULL, NULL, {t}.* FROM ({totals}) AS {t}",
+            g = q("g2"),
+            t = q("t2"),
+            pad = pad.join(", "),
+            groups = self.groups_sql(&rows).text,
+        );
         Sql {
             dialect: self.dialect,
-            text,
+            text: format!(
+                "WITH {w} AS{materialized} (SELECT {cols} FROM ({measured}) AS {qq}) {}",
+                self.ordered(&union),
+                w = q("w"),
+                cols = narrowed.join(", "),
+                measured = self.measured_rows(),
+                qq = q("q"),
+            ),
         }
     }
 
-    /// Statement 2: the daily series and the agent rows.
+    /// `rows` (of [`Plan::groups_sql`]'s columns) ordered as the report
+    /// reads them: by kind, then count descending, responder and day.
+    pub(super) fn ordered(&self, rows: &str) -> String {
+        let z = |c: &str| self.col("z", c);
+        format!(
+            "SELECT * FROM ({rows}) AS {} ORDER BY {}, {} DESC, {}, {}",
+            self.dialect_quote("z"),
+            z("kind"),
+            z("n"),
+            z("resp"),
+            z("day")
+        )
+    }
+
+    /// The daily series and the agent rows of the window rows `rows` (a
+    /// `FROM` item aliased `m`), unordered.
     ///
     /// Two levels: the window's rows grouped by (created day, resolved day,
     /// responder), a few hundred groups (the rows only reopened in the window
@@ -209,7 +285,7 @@ impl Plan<'_> {
     /// belongs to. The
     /// agents' average first response divides the same integer sums as a
     /// one-level `AVG` would.
-    pub(super) fn groups_sql(&self) -> Sql {
+    pub(super) fn groups_sql(&self, rows: &str) -> Sql {
         let m = |c: &str| self.col("m", c);
         let f = |c: &str| self.col("f", c);
         let g = |c: &str| self.col("g", c);
@@ -224,21 +300,13 @@ impl Plan<'_> {
              CASE WHEN {r_in} = 1 THEN {rday} END AS rday, \
              CASE WHEN {r_in} = 1 THEN {resp} END AS resp, COUNT(*) AS n, \
              SUM({frt}) AS frt_sum, COUNT({frt}) AS frt_n, SUM({ot}) AS ot \
-             FROM ({rows}) AS {mq} \
+             FROM {rows} \
              GROUP BY CASE WHEN {c_in} = 1 THEN {cday} END, CASE WHEN {r_in} = 1 THEN {rday} END, \
              CASE WHEN {r_in} = 1 THEN {resp} END",
             cday = self.day_key(&m("created_at"), offset),
             rday = self.day_key(&m("resolved_at"), offset),
             resp = m("responder_id"),
             ot = m("one_touch"),
-            // The daily series and the agents need no business time.
-            rows = Plan {
-                dialect: self.dialect,
-                w: self.w,
-                hours: None,
-            }
-            .measured_rows(),
-            mq = self.dialect_quote("m"),
             c_in = m("c_in"),
             r_in = m("r_in"),
         );
@@ -274,8 +342,7 @@ impl Plan<'_> {
                  CAST({ot} AS {int}) AS one_touch, \
                  CASE WHEN LENGTH({name}) = 0 THEN NULL ELSE {name} END AS name \
                  FROM ({grouped}) AS {gq} LEFT JOIN {agent} AS {aq} \
-                 ON {am} = <<m>> AND {aid} = {resp} \
-                 ORDER BY {kind}, {n} DESC, {resp}, {day}",
+                 ON {am} = <<m>> AND {aid} = {resp}",
                 kind = g("kind"),
                 day = g("day"),
                 resp = g("resp"),
@@ -291,7 +358,7 @@ impl Plan<'_> {
         }
     }
 
-    /// Statement 4: open backlog by age, and CSAT.
+    /// Statement 1: open backlog by age, and CSAT.
     pub(super) fn backlog_csat_sql(&self) -> Sql {
         let t = |c: &str| self.col("t", c);
         let r = |c: &str| self.col("r", c);
