@@ -34,8 +34,8 @@ use std::collections::BTreeMap;
 
 use sea_orm::sea_query::{Alias, Condition, Expr, Func, IntoIden, OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DbBackend, EntityTrait, ExprTrait, Iterable, Statement,
-    Value,
+    ActiveModelTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, ExprTrait, Iterable,
+    Statement, Value,
 };
 
 use super::bulk::insert_sql;
@@ -258,7 +258,7 @@ where
     let backend = db.get_database_backend();
     let width = columns.len().max(1);
     let chunk = (max_bind_params(backend) / width).max(1);
-    let tail = conflict_sql(backend, spec, &columns);
+    let tail = conflict_sql(backend, spec, &columns)?;
 
     let mut counts = UpsertCounts::default();
     let mut full: Option<String> = None;
@@ -349,23 +349,28 @@ fn conflict_sql<E: EntityTrait>(
     backend: DbBackend,
     spec: &NewestWins<E>,
     columns: &[E::Column],
-) -> String {
+) -> Result<String> {
+    let internal = |what: String| Error::Database(DbErr::Custom(format!("internal: {what}")));
     let mut insert = Query::insert();
     insert
         .into_table(E::default().table_ref())
         .columns(columns.iter().copied())
-        .values_panic(columns.iter().map(|_| Expr::val(Value::String(None))))
+        .values(columns.iter().map(|_| Expr::val(Value::String(None))))
+        .map_err(|e| internal(e.to_string()))?
         .on_conflict(on_conflict(backend, spec));
     let sql = backend.build(&insert).sql;
     let marker = match backend {
         DbBackend::MySql => " ON DUPLICATE KEY UPDATE ",
         _ => " ON CONFLICT ",
     };
-    let clause = sql.find(marker).map_or("", |at| &sql[at..]);
-    match backend {
-        DbBackend::Postgres => [clause, " RETURNING (xmax = 0)"].concat(),
-        _ => clause.to_owned(),
-    }
+    // Never a plain INSERT in place of an upsert: no clause is an error.
+    let at = sql
+        .find(marker)
+        .ok_or_else(|| internal(format!("no conflict clause in `{sql}`")))?;
+    Ok(match backend {
+        DbBackend::Postgres => [&sql[at..], " RETURNING (xmax = 0)"].concat(),
+        _ => sql[at..].to_owned(),
+    })
 }
 
 /// How many of `keys` the merchant already has in the table.

@@ -122,3 +122,30 @@ fn newest_per_key_keeps_the_newest() {
         ]
     );
 }
+
+/// The text appended to each chunk's `VALUES` list is the whole conflict
+/// clause (never empty: a plain `INSERT` would overwrite nothing and fail
+/// on a known key), and on PostgreSQL the inserted-row flag.
+#[test]
+fn conflict_tail_per_backend() {
+    let columns = [agent::Column::FreshdeskAgentId, agent::Column::Name];
+    let pg = conflict_sql(DbBackend::Postgres, &spec(), &columns).unwrap();
+    assert!(
+        pg.starts_with(" ON CONFLICT (\"merchant_id\", \"freshdesk_agent_id\") DO UPDATE SET"),
+        "{pg}"
+    );
+    assert!(pg.ends_with(" RETURNING (xmax = 0)"), "{pg}");
+    assert!(!pg.contains("VALUES ("), "{pg}");
+    let lite = conflict_sql(DbBackend::Sqlite, &spec(), &columns).unwrap();
+    assert!(
+        lite.starts_with(" ON CONFLICT ") && lite.contains(" WHERE "),
+        "{lite}"
+    );
+    assert!(!lite.contains("RETURNING"), "{lite}");
+    let my = conflict_sql(DbBackend::MySql, &spec(), &columns).unwrap();
+    assert!(
+        my.starts_with(" ON DUPLICATE KEY UPDATE `name` = (CASE"),
+        "{my}"
+    );
+    assert!(!my.contains("WHERE") && !my.contains("RETURNING"), "{my}");
+}
